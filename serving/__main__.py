@@ -1,0 +1,63 @@
+"""Run the local SageMaker endpoint: ``python -m serving --model build/model.tar.gz``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from serving.model import XGBoostModel
+from serving.runtime_api import DEFAULT_REGION, RuntimeApi
+
+DEFAULT_ENDPOINT_NAME = "iris-xgboost"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m serving",
+        description="Serve a SageMaker XGBoost artifact over the SageMaker runtime API on loopback.",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=Path("build/model.tar.gz"),
+        help="model.tar.gz or a directory laid out like /opt/ml/model (default: build/model.tar.gz)",
+    )
+    parser.add_argument(
+        "--endpoint-name", action="append", dest="endpoint_names",
+        help=f"endpoint name to answer for; repeat for more (default: {DEFAULT_ENDPOINT_NAME})",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (default: 8080)")
+    parser.add_argument(
+        "--region", default=DEFAULT_REGION, help="region used in ARNs and messages (default: us-east-1)"
+    )
+    args = parser.parse_args(argv)
+
+    model = XGBoostModel.from_artifact(args.model)
+    names = args.endpoint_names or [DEFAULT_ENDPOINT_NAME]
+    app = RuntimeApi(model, names, region=args.region)
+    server = make_server(args.host, args.port, app, threaded=True)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"local endpoint ready on http://{args.host}:{server.server_port} "
+        f"serving {', '.join(sorted(names))}",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
