@@ -1,0 +1,1 @@
+"""Everything the Lambda needs beyond its routes."""

@@ -1,0 +1,59 @@
+"""The HTTP boundary: request id, error rendering, CORS and the log line, for every route."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib import request_log
+from chalicelib.clients import get_settings
+from chalicelib.cors import add_cors_headers
+from chalicelib.errors import ApiError
+
+
+def http_boundary(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice ``http`` middleware; it wraps Chalice's own 405 and 415 answers as well."""
+    started = time.perf_counter()
+    request_id = _request_id(event)
+    request_log.start(request_id=request_id, route=f"{event.method} {event.path}")
+    try:
+        response = get_response(event)
+    except ApiError as error:
+        response = error_response(error, request_id)
+        request_log.add(error=error.code, detail=error.log_detail)
+    if isinstance(response.body, dict) and "Code" in response.body:
+        response.body.setdefault("RequestId", request_id)
+    response.headers["X-Request-Id"] = request_id
+    add_cors_headers(response, event.headers.get("origin"), _allowed_origin())
+    request_log.emit(
+        status=response.status_code, latency_ms=round((time.perf_counter() - started) * 1000, 2)
+    )
+    return response
+
+
+def error_response(error: ApiError, request_id: str) -> Response:
+    body: dict[str, Any] = {"Code": error.code, "Message": error.message, "RequestId": request_id}
+    if error.problems is not None:
+        body["Errors"] = error.problems
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    return Response(body=body, status_code=error.status, headers=headers)
+
+
+def _request_id(event: Request) -> str:
+    """API Gateway's request id (what it logs and returns), else the Lambda's, else a new one."""
+    request_id = (event.context or {}).get("requestId")
+    if not request_id and event.lambda_context is not None:
+        request_id = getattr(event.lambda_context, "aws_request_id", None)
+    return str(request_id or uuid.uuid4())
+
+
+def _allowed_origin() -> str | None:
+    try:
+        return get_settings().cors_allow_origin
+    except ApiError:
+        return None

@@ -1,0 +1,69 @@
+"""Process-wide objects, made once on first use (never at import: ``chalice deploy`` imports app.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.errors import EndpointUnavailable
+from chalicelib.metadata import load_metadata
+from chalicelib.predictor import SageMakerPredictor
+from chalicelib.settings import ConfigurationError, Settings
+
+_settings: Settings | None = None
+_predictor: SageMakerPredictor | None = None
+_control_client: Any = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        try:
+            _settings = Settings.from_environ()
+        except ConfigurationError as error:
+            raise EndpointUnavailable(log_detail=f"configuration: {error}") from None
+    return _settings
+
+
+def _client_config(settings: Settings) -> Any:
+    from botocore.config import Config
+
+    # Timeouts and retries chosen so the worst case answers inside API Gateway's 29 s.
+    return Config(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+    )
+
+
+def get_predictor() -> SageMakerPredictor:
+    global _predictor
+    if _predictor is None:
+        import boto3
+
+        settings = get_settings()
+        if not settings.endpoint_name:
+            raise EndpointUnavailable(log_detail="configuration: SAGEMAKER_ENDPOINT_NAME is not set")
+        client = boto3.client("sagemaker-runtime", config=_client_config(settings))
+        _predictor = SageMakerPredictor(
+            client,
+            settings.endpoint_name,
+            load_metadata().class_labels,
+            settings.target_variant,
+        )
+    return _predictor
+
+
+def get_control_client() -> Any:
+    """The ``sagemaker`` control-plane client, for DescribeEndpoint in the deep health check."""
+    global _control_client
+    if _control_client is None:
+        import boto3
+
+        _control_client = boto3.client("sagemaker", config=_client_config(get_settings()))
+    return _control_client
+
+
+def reset() -> None:
+    """Forget everything made so far; tests call it between stage configurations."""
+    global _settings, _predictor, _control_client
+    _settings = _predictor = _control_client = None

@@ -1,0 +1,57 @@
+"""What the routes do: validate, predict, answer. One function per route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib import errors, request_log
+from chalicelib.clients import get_control_client, get_predictor, get_settings
+from chalicelib.metadata import load_metadata
+from chalicelib.predictor import endpoint_status
+from chalicelib.schemas import describe_problems, feature_rows, request_model
+
+
+def predict(raw_body: bytes) -> dict[str, Any]:
+    """Validate the raw body once, forward its rows to the endpoint, label the answer."""
+    settings = get_settings()
+    if len(raw_body) > settings.max_body_bytes:
+        raise errors.PayloadTooLarge(
+            f"The request body is larger than {settings.max_body_bytes} bytes."
+        )
+    metadata = load_metadata()
+    try:
+        request = request_model(metadata, settings.max_batch_size).model_validate_json(raw_body)
+    except ValidationError as error:
+        problems = describe_problems(error)
+        request_log.add(invalid_fields=[problem["field"] for problem in problems])
+        raise errors.InvalidRequest(problems=problems) from None
+    rows = feature_rows(request, metadata.feature_names)
+    request_log.add(batch_size=len(rows), endpoint=settings.endpoint_name)
+    result = get_predictor().predict(rows)
+    request_log.add(
+        variant=result.variant,
+        upstream_ms=round(result.upstream_ms, 2),
+        upstream_request_id=result.upstream_request_id,
+    )
+    return {
+        "predictions": [
+            {"label": prediction.label, "probabilities": prediction.probabilities}
+            for prediction in result.predictions
+        ],
+        "variant": result.variant,
+        "request_id": request_log.field("request_id"),
+    }
+
+
+def health(deep: bool) -> dict[str, str]:
+    """Liveness; with ``deep`` also DescribeEndpoint, 503 unless the endpoint is InService."""
+    if not deep:
+        return {"status": "ok"}
+    settings = get_settings()
+    status = endpoint_status(get_control_client(), settings.endpoint_name)
+    request_log.add(endpoint=settings.endpoint_name, endpoint_status=status)
+    if status != "InService":
+        raise errors.EndpointUnavailable(log_detail=f"endpoint status {status}", retry_after=30)
+    return {"status": "ok", "endpoint_status": status}

@@ -1,0 +1,77 @@
+"""Configuration from environment variables, set per stage in ``.chalice/config.json``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ENDPOINT_NAME = "SAGEMAKER_ENDPOINT_NAME"
+TARGET_VARIANT = "SAGEMAKER_TARGET_VARIANT"
+CONNECT_TIMEOUT = "SAGEMAKER_CONNECT_TIMEOUT_SECONDS"
+READ_TIMEOUT = "SAGEMAKER_READ_TIMEOUT_SECONDS"
+MAX_ATTEMPTS = "SAGEMAKER_MAX_ATTEMPTS"
+MAX_BATCH_SIZE = "MAX_BATCH_SIZE"
+MAX_BODY_BYTES = "MAX_BODY_BYTES"
+CORS_ALLOW_ORIGIN = "CORS_ALLOW_ORIGIN"
+
+# API Gateway REST APIs answer 504 after this; the proxy must answer first.
+API_GATEWAY_TIMEOUT_SECONDS = 29.0
+# botocore's standard retry mode sleeps up to min(20, 2 ** (attempt - 1)) s between attempts.
+MAX_BACKOFF_SECONDS = 20.0
+
+
+class ConfigurationError(Exception):
+    """A stage variable is missing or malformed: the deployment, not the client, is at fault."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint_name: str
+    target_variant: str | None = None
+    connect_timeout: float = 2.0
+    read_timeout: float = 8.0
+    max_attempts: int = 2
+    max_batch_size: int = 100
+    max_body_bytes: int = 64 * 1024
+    cors_allow_origin: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read the stage's variables; unset ones take the defaults above."""
+        defaults = cls(endpoint_name="")
+        settings = cls(
+            endpoint_name=environ.get(ENDPOINT_NAME, ""),
+            target_variant=environ.get(TARGET_VARIANT) or None,
+            connect_timeout=_number(environ, CONNECT_TIMEOUT, defaults.connect_timeout, float),
+            read_timeout=_number(environ, READ_TIMEOUT, defaults.read_timeout, float),
+            max_attempts=_number(environ, MAX_ATTEMPTS, defaults.max_attempts, int),
+            max_batch_size=_number(environ, MAX_BATCH_SIZE, defaults.max_batch_size, int),
+            max_body_bytes=_number(environ, MAX_BODY_BYTES, defaults.max_body_bytes, int),
+            cors_allow_origin=environ.get(CORS_ALLOW_ORIGIN) or None,
+        )
+        if settings.worst_case_seconds() >= API_GATEWAY_TIMEOUT_SECONDS:
+            raise ConfigurationError(
+                f"worst case upstream time {settings.worst_case_seconds():.0f} s is not "
+                f"inside API Gateway's {API_GATEWAY_TIMEOUT_SECONDS:.0f} s"
+            )
+        return settings
+
+    def worst_case_seconds(self) -> float:
+        """Longest one InvokeEndpoint call can take, every attempt timing out, backoff included."""
+        per_attempt = self.connect_timeout + self.read_timeout
+        backoff = sum(min(MAX_BACKOFF_SECONDS, 2.0 ** (n - 1)) for n in range(1, self.max_attempts))
+        return self.max_attempts * per_attempt + backoff
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive")
+    return value
