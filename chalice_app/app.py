@@ -1,6 +1,7 @@
 """Routes of the SageMaker proxy. Everything else lives in chalicelib/."""
 
 from chalice import Chalice, Response
+from chalice.app import Request
 
 from chalicelib import service
 from chalicelib.boundary import http_boundary
@@ -14,13 +15,13 @@ app.register_middleware(http_boundary, "http")
 
 @app.route("/predict", methods=["POST"], content_types=["application/json"])
 def predict() -> dict:
-    return service.predict(app.current_request.raw_body or b"")
+    return service.predict(_request().raw_body or b"")
 
 
 @app.route("/health", methods=["GET"])
 def health() -> dict:
-    query = app.current_request.query_params or {}
-    return service.health(deep=query.get("deep") == "true")
+    query = _request().query_params
+    return service.health(deep=query is not None and query.get("deep") == "true")
 
 
 @app.route("/predict", methods=["OPTIONS"])
@@ -31,3 +32,9 @@ def predict_preflight() -> Response:
 @app.route("/health", methods=["OPTIONS"])
 def health_preflight() -> Response:
     return preflight("GET,OPTIONS")
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None  # Chalice sets it before calling a view
+    return request

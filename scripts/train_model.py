@@ -137,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed", type=int, default=42, help="seed for the split and the trees (default: 42)"
     )
-    parser.add_argument(
-        "--rounds", type=int, default=50, help="boosting rounds (default: 50)"
-    )
+    parser.add_argument("--rounds", type=int, default=50, help="boosting rounds (default: 50)")
     parser.add_argument(
         "--no-lambda-metadata",
         action="store_true",

@@ -22,17 +22,23 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve a SageMaker XGBoost artifact over the SageMaker runtime API on loopback.",
     )
     parser.add_argument(
-        "--model", type=Path, default=Path("build/model.tar.gz"),
+        "--model",
+        type=Path,
+        default=Path("build/model.tar.gz"),
         help="model.tar.gz or a directory laid out like /opt/ml/model (default: build/model.tar.gz)",
     )
     parser.add_argument(
-        "--endpoint-name", action="append", dest="endpoint_names",
+        "--endpoint-name",
+        action="append",
+        dest="endpoint_names",
         help=f"endpoint name to answer for; repeat for more (default: {DEFAULT_ENDPOINT_NAME})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default: 8080)")
     parser.add_argument(
-        "--region", default=DEFAULT_REGION, help="region used in ARNs and messages (default: us-east-1)"
+        "--region",
+        default=DEFAULT_REGION,
+        help="region used in ARNs and messages (default: us-east-1)",
     )
     args = parser.parse_args(argv)
 

@@ -80,7 +80,9 @@ class XGBoostModel:
         try:
             values = [float(cell) for cell in cells]
         except ValueError as error:
-            raise ModelInputError(f"Loading csv data failed: row {number} is not numeric") from error
+            raise ModelInputError(
+                f"Loading csv data failed: row {number} is not numeric"
+            ) from error
         if not all(math.isfinite(value) for value in values):
             raise ModelInputError(f"Loading csv data failed: row {number} has a non-finite value")
         return values

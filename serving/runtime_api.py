@@ -32,7 +32,9 @@ CSV_TYPES = {"text/csv", "text/csv; charset=utf-8"}
 class RuntimeApi:
     """Serves one model under one or more endpoint names."""
 
-    def __init__(self, model: XGBoostModel, endpoint_names: Iterable[str], region: str = DEFAULT_REGION):
+    def __init__(
+        self, model: XGBoostModel, endpoint_names: Iterable[str], region: str = DEFAULT_REGION
+    ):
         self.model = model
         self.endpoint_names = frozenset(endpoint_names)
         self.region = region
@@ -113,12 +115,14 @@ class RuntimeApi:
     def control_plane(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
         if target != "SageMaker.DescribeEndpoint":
-            return json_error("UnknownOperationException", f"{target or 'operation'} is not supported")
+            return json_error(
+                "UnknownOperationException", f"{target or 'operation'} is not supported"
+            )
         name = (request.get_json(force=True, silent=True) or {}).get("EndpointName", "")
         if name not in self.endpoint_names:
             return json_error(
                 "ValidationException",
-                f"Could not find endpoint \"arn:aws:sagemaker:{self.region}:{FAKE_ACCOUNT_ID}:"
+                f'Could not find endpoint "arn:aws:sagemaker:{self.region}:{FAKE_ACCOUNT_ID}:'
                 f'endpoint/{name.lower()}".',
             )
         arn = f"arn:aws:sagemaker:{self.region}:{FAKE_ACCOUNT_ID}:endpoint/{name.lower()}"
@@ -150,4 +154,3 @@ def json_error(code: str, message: str) -> Response:
         status=400,
         content_type="application/x-amz-json-1.1",
     )
-

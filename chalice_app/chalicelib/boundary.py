@@ -40,7 +40,9 @@ def error_response(error: ApiError, request_id: str) -> Response:
     body: dict[str, Any] = {"Code": error.code, "Message": error.message, "RequestId": request_id}
     if error.problems is not None:
         body["Errors"] = error.problems
-    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    headers: dict[str, str | list[str]] = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return Response(body=body, status_code=error.status, headers=headers)
 
 

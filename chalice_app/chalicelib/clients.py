@@ -42,7 +42,9 @@ def get_predictor() -> SageMakerPredictor:
 
         settings = get_settings()
         if not settings.endpoint_name:
-            raise EndpointUnavailable(log_detail="configuration: SAGEMAKER_ENDPOINT_NAME is not set")
+            raise EndpointUnavailable(
+                log_detail="configuration: SAGEMAKER_ENDPOINT_NAME is not set"
+            )
         client = boto3.client("sagemaker-runtime", config=_client_config(settings))
         _predictor = SageMakerPredictor(
             client,

@@ -15,7 +15,9 @@ EXPOSED_HEADERS = "X-Request-Id,Retry-After"
 PREFLIGHT_MAX_AGE_SECONDS = "600"
 
 
-def add_cors_headers(response: Response, request_origin: str | None, allowed_origin: str | None) -> None:
+def add_cors_headers(
+    response: Response, request_origin: str | None, allowed_origin: str | None
+) -> None:
     response.headers["Vary"] = "Origin"
     if allowed_origin and request_origin == allowed_origin:
         response.headers["Access-Control-Allow-Origin"] = allowed_origin

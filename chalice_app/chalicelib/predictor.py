@@ -101,7 +101,7 @@ class SageMakerPredictor:
             predictions.append(
                 Prediction(
                     label=self._class_labels[best],
-                    probabilities=dict(zip(self._class_labels, row.score)),
+                    probabilities=dict(zip(self._class_labels, row.score, strict=True)),
                 )
             )
         return predictions

@@ -22,7 +22,9 @@ def add(**fields: Any) -> None:
 
 
 def emit(**fields: Any) -> None:
-    record = {key: value for key, value in {**_current.get({}), **fields}.items() if value is not None}
+    record = {
+        key: value for key, value in {**_current.get({}), **fields}.items() if value is not None
+    }
     # stdout is CloudWatch Logs under Lambda and the terminal under `chalice local`.
     sys.stdout.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -56,7 +56,7 @@ def request_model(metadata: ModelMetadata, max_batch_size: int) -> type[RootMode
         instances=(list[record], Field(min_length=1, max_length=max_batch_size)),  # type: ignore[valid-type]
     )
     body = Annotated[
-        Union[Annotated[record, Tag("record")], Annotated[batch, Tag("batch")]],  # type: ignore[valid-type]
+        Annotated[record, Tag("record")] | Annotated[batch, Tag("batch")],  # type: ignore[valid-type]
         Discriminator(
             _request_kind,
             custom_error_type="invalid_body",
@@ -77,7 +77,11 @@ def describe_problems(error: ValidationError) -> list[dict[str, str]]:
     problems = []
     for item in error.errors(include_url=False, include_input=False, include_context=False):
         # The first element of a location is the union tag ("record"/"batch"): not the client's.
-        location = item["loc"][1:] if item["loc"] and item["loc"][0] in ("record", "batch") else item["loc"]
+        location = (
+            item["loc"][1:]
+            if item["loc"] and item["loc"][0] in ("record", "batch")
+            else item["loc"]
+        )
         path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
         problems.append(
             {"field": (path.lstrip(".") or "body")[:MAX_FIELD_PATH_CHARS], "reason": item["msg"]}

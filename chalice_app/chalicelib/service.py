@@ -13,7 +13,7 @@ from chalicelib.predictor import endpoint_status
 from chalicelib.schemas import describe_problems, feature_rows, request_model
 
 
-def predict(raw_body: bytes) -> dict[str, Any]:
+def predict(raw_body: bytes | str) -> dict[str, Any]:
     """Validate the raw body once, forward its rows to the endpoint, label the answer."""
     settings = get_settings()
     if len(raw_body) > settings.max_body_bytes:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 ENDPOINT_NAME = "SAGEMAKER_ENDPOINT_NAME"
 TARGET_VARIANT = "SAGEMAKER_TARGET_VARIANT"
@@ -64,14 +67,16 @@ class Settings:
         return self.max_attempts * per_attempt + backoff
 
 
-def _number(environ: Mapping[str, str], name: str, default: float, kind: type) -> float:
+def _number(
+    environ: Mapping[str, str], name: str, default: Number, kind: Callable[[str], Number]
+) -> Number:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = kind(raw)
     except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not a {kind.__name__}") from None
+        raise ConfigurationError(f"{name}={raw!r} is not a number of the expected kind") from None
     if value <= 0:
         raise ConfigurationError(f"{name} must be positive")
     return value
