@@ -40,8 +40,10 @@ class Settings:
     cors_allow_origin: str | None = None
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the stage's variables; unset ones take the defaults above."""
+        # Looked up at call time: Chalice's test client swaps os.environ for each request.
+        environ = os.environ if environ is None else environ
         defaults = cls(endpoint_name="")
         settings = cls(
             endpoint_name=environ.get(ENDPOINT_NAME, ""),

@@ -1,0 +1,271 @@
+"""POST /predict through Chalice's test client, SageMaker stubbed with exact expected calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from tests.conftest import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, StubbedSageMaker, model_answer
+
+JSON = {"Content-Type": "application/json"}
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+VIRGINICA = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}
+
+
+def post(api: Client, body: Any, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return api.http.post("/predict", headers=headers or JSON, body=raw)
+
+
+def expect_invoke(sagemaker: StubbedSageMaker, csv: bytes, *scores: list[float]) -> None:
+    sagemaker.runtime.add_response(
+        "invoke_endpoint",
+        model_answer(*scores),
+        expected_params={
+            "EndpointName": ENDPOINT_NAME,
+            "Body": csv,
+            "ContentType": "text/csv",
+            "Accept": "application/json",
+        },
+    )
+
+
+def test_one_record_is_sent_as_csv_and_labelled(api: Client, sagemaker: StubbedSageMaker) -> None:
+    # Given the endpoint answers setosa for the record sent as one CSV row
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    # When a client posts one record
+    response = post(api, SETOSA)
+    # Then it gets the label and every class's probability, and a request id to trace it
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["predictions"] == [
+        {
+            "label": "setosa",
+            "probabilities": {"setosa": 0.97, "versicolor": 0.02, "virginica": 0.01},
+        }
+    ]
+    assert body["variant"] == "AllTraffic"
+    assert body["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_batch_keeps_order_and_uses_training_feature_order(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given keys in another order than training, and integers where floats are expected
+    shuffled = {"petal_width": 2, "sepal_length": 7, "petal_length": 5, "sepal_width": 3}
+    expect_invoke(
+        sagemaker,
+        b"5.1,3.5,1.4,0.2\n7.0,3.0,5.0,2.0\n6.7,3.0,5.2,2.3",
+        [0.9, 0.05, 0.05],
+        [0.1, 0.2, 0.7],
+        [0.0, 0.4, 0.6],
+    )
+    response = post(api, {"instances": [SETOSA, shuffled, VIRGINICA]})
+    assert response.status_code == 200
+    labels = [prediction["label"] for prediction in response.json_body["predictions"]]
+    assert labels == ["setosa", "virginica", "virginica"]
+
+
+def test_charset_in_content_type_is_still_json(api: Client, sagemaker: StubbedSageMaker) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    response = post(api, SETOSA, {"Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 200
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    return {**SETOSA, **changes}
+
+
+def _without(name: str) -> dict[str, Any]:
+    return {key: value for key, value in SETOSA.items() if key != name}
+
+
+BAD_INPUTS = [
+    # (case, raw body, expected field in the problems or None)
+    ("not json", b"{not json", "body"),
+    ("truncated json", json.dumps(SETOSA)[:-5], "body"),
+    ("empty body", b"", "body"),
+    ("top-level array", "[1, 2, 3]", "body"),
+    ("top-level scalar", "42", "body"),
+    ("number as string", _with(sepal_length="5.1"), "sepal_length"),
+    ("boolean", _with(sepal_width=True), "sepal_width"),
+    ("null", _with(petal_length=None), "petal_length"),
+    ("NaN literal", json.dumps(SETOSA).replace("1.4", "NaN"), "petal_length"),
+    ("Infinity literal", json.dumps(SETOSA).replace("0.2", "Infinity"), "petal_width"),
+    ("huge number", json.dumps(SETOSA).replace("5.1", "1e400"), "sepal_length"),
+    ("zero length", _with(sepal_length=0), "sepal_length"),
+    ("negative", _with(sepal_width=-1.5), "sepal_width"),
+    ("implausibly large", _with(petal_width=250), "petal_width"),
+    ("missing feature", _without("petal_width"), "petal_width"),
+    ("unknown field", _with(colour="blue"), "colour"),
+    ("empty batch", {"instances": []}, "instances"),
+    ("batch of non-objects", {"instances": [1]}, "instances[0]"),
+    ("bad record in batch", {"instances": [SETOSA, _with(sepal_length="x")]}, "instances[1].sepal_length"),
+    ("batch over the maximum", {"instances": [SETOSA] * 101}, "instances"),
+    ("batch with extra key", {"instances": [SETOSA], "extra": 1}, "extra"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_400_with_field_and_reason_and_nothing_goes_upstream(
+    api: Client, sagemaker: StubbedSageMaker, case: str, body: Any, field: str
+) -> None:
+    response = post(api, body)
+    assert response.status_code == 400, response.body
+    error = response.json_body
+    assert error["Code"] == "BadRequestError"
+    assert error["RequestId"] == response.headers["X-Request-Id"]
+    assert field in [problem["field"] for problem in error["Errors"]]
+    assert all(problem["reason"] for problem in error["Errors"])
+    # The rejected values are never echoed back.
+    for rejected in ("blue", "250", "1e400", "-1.5"):
+        assert rejected not in response.body.decode()
+    assert sagemaker.calls == []
+
+
+def test_body_over_the_limit_is_413_before_parsing(api: Client, sagemaker: StubbedSageMaker) -> None:
+    response = post(api, " " * (64 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.json_body["Code"] == "PayloadTooLargeError"
+    assert sagemaker.calls == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/csv", "application/x-www-form-urlencoded"])
+def test_other_content_types_are_415(
+    api: Client, sagemaker: StubbedSageMaker, content_type: str
+) -> None:
+    response = post(api, SETOSA, {"Content-Type": content_type})
+    assert response.status_code == 415
+    assert response.json_body["Code"] == "UnsupportedMediaType"
+    assert "RequestId" in response.json_body
+    assert sagemaker.calls == []
+
+
+UPSTREAM_ERRORS = [
+    # (SageMaker error code, its HTTP status, extra modelled fields, our status, our code, Retry-After)
+    ("ValidationError", 400, {}, 503, "ServiceUnavailableError", None),
+    ("ModelError", 424, {"OriginalStatusCode": 400}, 422, "ModelRejectedInputError", None),
+    ("ModelError", 424, {"OriginalStatusCode": 500}, 502, "BadGatewayError", None),
+    ("ModelNotReadyException", 429, {}, 503, "ServiceUnavailableError", "5"),
+    ("ThrottlingException", 400, {}, 429, "TooManyRequestsError", "1"),
+    ("InternalFailure", 500, {}, 502, "BadGatewayError", None),
+    ("ServiceUnavailable", 503, {}, 503, "ServiceUnavailableError", "2"),
+    ("InternalDependencyException", 530, {}, 502, "BadGatewayError", None),
+    ("AccessDeniedException", 400, {}, 502, "BadGatewayError", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("sagemaker_code", "sagemaker_status", "fields", "status", "code", "retry_after"),
+    UPSTREAM_ERRORS,
+    ids=[f"{e[0]}-{e[2].get('OriginalStatusCode', '')}" for e in UPSTREAM_ERRORS],
+)
+def test_upstream_errors_map_to_documented_status_without_leaking(
+    api: Client,
+    sagemaker: StubbedSageMaker,
+    capsys: pytest.CaptureFixture[str],
+    sagemaker_code: str,
+    sagemaker_status: int,
+    fields: dict[str, Any],
+    status: int,
+    code: str,
+    retry_after: str | None,
+) -> None:
+    leaky_message = (
+        f"Endpoint {ENDPOINT_NAME} of account 123456789012 not found. "
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/x "
+        "Traceback (most recent call last): model internals"
+    )
+    sagemaker.runtime.add_client_error(
+        "invoke_endpoint",
+        service_error_code=sagemaker_code,
+        service_message=leaky_message,
+        http_status_code=sagemaker_status,
+        modeled_fields=fields or None,
+    )
+    response = post(api, SETOSA)
+    assert response.status_code == status
+    assert response.json_body["Code"] == code
+    assert response.headers.get("Retry-After") == retry_after
+    for secret in ("123456789012", "arn:", "Traceback", "internals"):
+        assert secret not in response.body.decode()
+    # The details go to the log line, with the request id.
+    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert log["request_id"] == response.json_body["RequestId"]
+    assert sagemaker_code in log["detail"]
+
+
+BAD_ANSWERS = [
+    ("not json", b"0.9,0.05,0.05"),
+    ("wrong top-level shape", b'{"scores": [[0.9, 0.05, 0.05]]}'),
+    ("wrong row count", b'{"predictions": [{"score": [0.9, 0.05, 0.05]}, {"score": [1, 0, 0]}]}'),
+    ("wrong class count", b'{"predictions": [{"score": [0.9, 0.1]}]}'),
+    ("non-numbers", b'{"predictions": [{"score": ["a", "b", "c"]}]}'),
+    ("NaN", b'{"predictions": [{"score": [NaN, 0.5, 0.5]}]}'),
+    ("out of range", b'{"predictions": [{"score": [7.0, 0.5, 0.5]}]}'),
+]
+
+
+@pytest.mark.parametrize(("case", "payload"), BAD_ANSWERS, ids=[a[0] for a in BAD_ANSWERS])
+def test_bad_model_answer_is_502(
+    api: Client, sagemaker: StubbedSageMaker, case: str, payload: bytes
+) -> None:
+    import io
+
+    from botocore.response import StreamingBody
+
+    sagemaker.runtime.add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(payload), len(payload)), "ContentType": "application/json"},
+    )
+    response = post(api, SETOSA)
+    assert response.status_code == 502
+    assert response.json_body["Code"] == "BadGatewayError"
+
+
+def test_one_json_log_line_per_request(
+    api: Client, sagemaker: StubbedSageMaker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3", [1, 0, 0], [0, 0, 1])
+    response = post(api, {"instances": [SETOSA, VIRGINICA]})
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert len(lines) == 1
+    log = json.loads(lines[0])
+    assert log["request_id"] == response.headers["X-Request-Id"]
+    assert log["route"] == "POST /predict"
+    assert log["status"] == 200
+    assert log["batch_size"] == 2
+    assert log["endpoint"] == ENDPOINT_NAME
+    assert log["variant"] == "AllTraffic"
+    assert log["latency_ms"] >= log["upstream_ms"] >= 0
+
+
+def test_cors_allows_only_the_stage_origin(api: Client, sagemaker: StubbedSageMaker) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [1, 0, 0])
+    allowed = post(api, SETOSA, {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
+    assert allowed.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    other = post(api, b"{}", {**JSON, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    # Errors carry the CORS headers too, so a browser can read them.
+    rejected = post(api, b"{}", {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
+    assert rejected.status_code == 400
+    assert rejected.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+
+
+def test_preflight_answers_without_calling_sagemaker(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    response = api.http.request(
+        "OPTIONS",
+        "/predict",
+        headers={"Origin": LOCAL_STAGE_ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert sagemaker.calls == []
+
