@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.model} not found: training it")
         train_model.main(["--output-dir", str(args.model.parent)])
 
+    for port in (LOCAL_ENDPOINT_PORT, args.port):
+        if not processes.port_is_free(port):
+            print(f"port {port} is already in use: stop what listens there first", file=sys.stderr)
+            return 1
+
     def stop_on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 

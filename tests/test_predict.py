@@ -103,7 +103,11 @@ BAD_INPUTS = [
     ("unknown field", _with(colour="blue"), "colour"),
     ("empty batch", {"instances": []}, "instances"),
     ("batch of non-objects", {"instances": [1]}, "instances[0]"),
-    ("bad record in batch", {"instances": [SETOSA, _with(sepal_length="x")]}, "instances[1].sepal_length"),
+    (
+        "bad record in batch",
+        {"instances": [SETOSA, _with(sepal_length="x")]},
+        "instances[1].sepal_length",
+    ),
     ("batch over the maximum", {"instances": [SETOSA] * 101}, "instances"),
     ("batch with extra key", {"instances": [SETOSA], "extra": 1}, "extra"),
 ]
@@ -126,14 +130,18 @@ def test_bad_input_is_400_with_field_and_reason_and_nothing_goes_upstream(
     assert sagemaker.calls == []
 
 
-def test_body_over_the_limit_is_413_before_parsing(api: Client, sagemaker: StubbedSageMaker) -> None:
+def test_body_over_the_limit_is_413_before_parsing(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
     response = post(api, " " * (64 * 1024 + 1))
     assert response.status_code == 413
     assert response.json_body["Code"] == "PayloadTooLargeError"
     assert sagemaker.calls == []
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "text/csv", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "text/csv", "application/x-www-form-urlencoded"]
+)
 def test_other_content_types_are_415(
     api: Client, sagemaker: StubbedSageMaker, content_type: str
 ) -> None:
@@ -219,7 +227,10 @@ def test_bad_model_answer_is_502(
 
     sagemaker.runtime.add_response(
         "invoke_endpoint",
-        {"Body": StreamingBody(io.BytesIO(payload), len(payload)), "ContentType": "application/json"},
+        {
+            "Body": StreamingBody(io.BytesIO(payload), len(payload)),
+            "ContentType": "application/json",
+        },
     )
     response = post(api, SETOSA)
     assert response.status_code == 502
@@ -268,4 +279,3 @@ def test_preflight_answers_without_calling_sagemaker(
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
     assert sagemaker.calls == []
-

@@ -21,7 +21,13 @@ def endpoint(trained_model: Path) -> Client:
     return Client(RuntimeApi(model, ["iris-xgboost"]))
 
 
-def invoke(endpoint: Client, body: bytes, content_type: str = "text/csv", accept: str = "application/json", name: str = "iris-xgboost"):  # type: ignore[no-untyped-def]
+def invoke(
+    endpoint: Client,
+    body: bytes,
+    content_type: str = "text/csv",
+    accept: str = "application/json",
+    name: str = "iris-xgboost",
+):  # type: ignore[no-untyped-def]
     return endpoint.post(
         f"/endpoints/{name}/invocations",
         data=body,
@@ -64,7 +70,14 @@ def test_unknown_endpoint_is_a_validation_error(endpoint: Client) -> None:
         (b"", "text/csv", 400),
         (b"\xff\xfe", "text/csv", 400),
     ],
-    ids=["json-like-the-real-container", "too-few-columns", "not-numeric", "nan", "empty", "not-utf8"],
+    ids=[
+        "json-like-the-real-container",
+        "too-few-columns",
+        "not-numeric",
+        "nan",
+        "empty",
+        "not-utf8",
+    ],
 )
 def test_bad_input_is_a_model_error_with_the_original_status(
     endpoint: Client, body: bytes, content_type: str, original_status: int
@@ -79,7 +92,9 @@ def test_container_contract(endpoint: Client) -> None:
     assert endpoint.get("/ping").status_code == 200
     ok = endpoint.post("/invocations", data=ROWS, headers={"Content-Type": "text/csv"})
     assert ok.status_code == 200 and len(ok.get_data(as_text=True).splitlines()) == 2
-    rejected = endpoint.post("/invocations", data=b"{}", headers={"Content-Type": "application/json"})
+    rejected = endpoint.post(
+        "/invocations", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     assert rejected.status_code == 415
 
 
@@ -87,7 +102,10 @@ def test_describe_endpoint_speaks_the_json_protocol(endpoint: Client) -> None:
     response = endpoint.post(
         "/",
         data=json.dumps({"EndpointName": "iris-xgboost"}),
-        headers={"X-Amz-Target": "SageMaker.DescribeEndpoint", "Content-Type": "application/x-amz-json-1.1"},
+        headers={
+            "X-Amz-Target": "SageMaker.DescribeEndpoint",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
     )
     assert json.loads(response.get_data())["EndpointStatus"] == "InService"
 

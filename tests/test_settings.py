@@ -13,7 +13,10 @@ CONFIG = json.loads((REPO_ROOT / "chalice_app" / ".chalice" / "config.json").rea
 
 
 def stage_environment(stage: str) -> dict[str, str]:
-    return {**CONFIG["environment_variables"], **CONFIG["stages"][stage].get("environment_variables", {})}
+    return {
+        **CONFIG["environment_variables"],
+        **CONFIG["stages"][stage].get("environment_variables", {}),
+    }
 
 
 @pytest.mark.parametrize("stage", sorted(CONFIG["stages"]))
@@ -35,7 +38,9 @@ def test_worst_case_counts_every_attempt_and_backoff() -> None:
 
 def test_a_budget_past_api_gateway_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="29 s"):
-        Settings.from_environ({"SAGEMAKER_READ_TIMEOUT_SECONDS": "20", "SAGEMAKER_MAX_ATTEMPTS": "3"})
+        Settings.from_environ(
+            {"SAGEMAKER_READ_TIMEOUT_SECONDS": "20", "SAGEMAKER_MAX_ATTEMPTS": "3"}
+        )
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1"])
@@ -48,15 +53,26 @@ def test_malformed_numbers_are_refused(value: str) -> None:
 def test_deployed_stages_use_their_own_narrow_policy(stage: str) -> None:
     stage_config = CONFIG["stages"][stage]
     assert stage_config["autogen_policy"] is False
-    assert stage_config.get("api_gateway_endpoint_type", CONFIG.get("api_gateway_endpoint_type")) == "REGIONAL"
-    policy = json.loads((REPO_ROOT / "chalice_app" / ".chalice" / stage_config["iam_policy_file"]).read_text())
+    assert (
+        stage_config.get("api_gateway_endpoint_type", CONFIG.get("api_gateway_endpoint_type"))
+        == "REGIONAL"
+    )
+    policy = json.loads(
+        (REPO_ROOT / "chalice_app" / ".chalice" / stage_config["iam_policy_file"]).read_text()
+    )
     sagemaker_statements = [
-        statement for statement in policy["Statement"]
+        statement
+        for statement in policy["Statement"]
         if any(action.startswith("sagemaker:") for action in statement["Action"])
     ]
     assert len(sagemaker_statements) == 1
-    assert sorted(sagemaker_statements[0]["Action"]) == ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"]
-    assert sagemaker_statements[0]["Resource"].endswith(":endpoint/" + stage_environment(stage)["SAGEMAKER_ENDPOINT_NAME"])
+    assert sorted(sagemaker_statements[0]["Action"]) == [
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:InvokeEndpoint",
+    ]
+    assert sagemaker_statements[0]["Resource"].endswith(
+        ":endpoint/" + stage_environment(stage)["SAGEMAKER_ENDPOINT_NAME"]
+    )
     assert stage_environment(stage)["CORS_ALLOW_ORIGIN"] != "*"
     # `debug` must stay off: it would send tracebacks to clients.
     assert stage_config.get("debug", False) is False

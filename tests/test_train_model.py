@@ -15,7 +15,9 @@ from scripts import train_model
 from tests.conftest import REPO_ROOT
 
 
-def test_artifact_holds_exactly_one_loadable_xgboost_model(trained_model: Path, tmp_path: Path) -> None:
+def test_artifact_holds_exactly_one_loadable_xgboost_model(
+    trained_model: Path, tmp_path: Path
+) -> None:
     with tarfile.open(trained_model / "model.tar.gz") as tar:
         assert tar.getnames() == ["xgboost-model"]
         tar.extractall(tmp_path, filter="data")
@@ -33,7 +35,10 @@ def test_metadata_describes_the_artifact(trained_model: Path) -> None:
     assert metadata["xgboost_version"] == xgb.__version__ == "3.0.5"
     assert metadata["held_out_accuracy"] >= 0.9
     assert [feature["name"] for feature in metadata["features"]] == [
-        "sepal_length", "sepal_width", "petal_length", "petal_width",
+        "sepal_length",
+        "sepal_width",
+        "petal_length",
+        "petal_width",
     ]
 
 
