@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from collections.abc import Callable
 from typing import Any
 
@@ -51,7 +52,6 @@ def delete(
     sm = aws.sagemaker
 
     def act(what: str, call: Callable[[], Any]) -> None:
-        # Calls ``call`` at once, so closing over loop variables is safe.
         if dry_run:
             out(f"  delete   {what}  (dry run)")
         else:
@@ -78,7 +78,8 @@ def delete(
         for target in targets.get("ScalableTargets", []):
             act(
                 f"autoscaling of {resource}",
-                lambda: aws.autoscaling.deregister_scalable_target(
+                partial(
+                    aws.autoscaling.deregister_scalable_target,
                     ServiceNamespace="sagemaker",
                     ResourceId=resource,
                     ScalableDimension=target["ScalableDimension"],
@@ -96,9 +97,7 @@ def delete(
     for config in our_endpoint_configs(aws, endpoint_name):
         act(
             f"endpoint config {config['EndpointConfigName']}",
-            lambda: sm.delete_endpoint_config(
-                EndpointConfigName=config["EndpointConfigName"]
-            ),
+            partial(sm.delete_endpoint_config, EndpointConfigName=config["EndpointConfigName"]),
         )
         if keep_model:
             continue
@@ -112,7 +111,7 @@ def delete(
             if _tagged_ours(aws, model["ModelArn"]):
                 act(
                     f"model {variant['ModelName']}",
-                    lambda: sm.delete_model(ModelName=variant["ModelName"]),
+                    partial(sm.delete_model, ModelName=variant["ModelName"]),
                 )
     return 0
 
