@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
