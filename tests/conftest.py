@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,3 +90,19 @@ def api() -> Iterator[Client]:
 
     with Client(app, stage_name="local", project_dir=str(REPO_ROOT / "chalice_app")) as client:
         yield client
+
+
+@pytest.fixture
+def chalice_config(tmp_path: Path) -> Path:
+    target = tmp_path / ".chalice"
+    shutil.copytree(
+        REPO_ROOT / "chalice_app" / ".chalice", target, ignore=shutil.ignore_patterns("deploy*")
+    )
+    return target
+
+
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,6 @@ from moto import mock_aws
 
 from scripts import delete_endpoint, deploy_endpoint
 from scripts.aws import AwsClients
-from tests.conftest import REPO_ROOT
 
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
 
@@ -37,22 +35,6 @@ class Recorder:
 
     def clear(self) -> None:
         self.calls.clear()
-
-
-@pytest.fixture
-def chalice_config(tmp_path: Path) -> Path:
-    target = tmp_path / ".chalice"
-    shutil.copytree(
-        REPO_ROOT / "chalice_app" / ".chalice", target, ignore=shutil.ignore_patterns("deploy*")
-    )
-    return target
-
-
-@pytest.fixture
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 def make_aws(region: str) -> Iterator[AwsClients]:
