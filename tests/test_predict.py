@@ -110,6 +110,10 @@ BAD_INPUTS = [
     ),
     ("batch over the maximum", {"instances": [SETOSA] * 101}, "instances"),
     ("batch with extra key", {"instances": [SETOSA], "extra": 1}, "extra"),
+    ("deep nesting inside the size limit", b"[" * 30_000 + b"]" * 30_000, "body"),
+    ("deep nesting in a batch", b'{"instances": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", "body"),
+    ("invalid UTF-8", b'{"sepal_length": 5.1, "sepal_width": "\xff\xfe"}', "body"),
+    ("bytes that are not text", b"\xff\xfe\xfd", "body"),
 ]
 
 
@@ -278,4 +282,26 @@ def test_preflight_answers_without_calling_sagemaker(
     assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert sagemaker.calls == []
+
+
+def test_duplicate_keys_take_the_last_value_like_browsers_do(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # JSON.parse and pydantic agree: the last duplicate wins, so what is sent upstream is unambiguous.
+    expect_invoke(sagemaker, b"6.0,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    body = json.dumps(SETOSA)[:-1] + ', "sepal_length": 6.0}'
+    assert post(api, body).status_code == 200
+
+
+def test_batch_whose_csv_exceeds_sagemakers_6_mb_is_413_before_calling(
+    sagemaker: StubbedSageMaker,
+) -> None:
+    from chalicelib import clients
+    from chalicelib.errors import PayloadTooLarge
+
+    # Given a batch limit far above the default, each row 76 bytes of CSV: 6.8 MB
+    rows = [[1.0 / 3, 2.0 / 3, 4.0 / 3, 5.0 / 3]] * 90_000
+    with pytest.raises(PayloadTooLarge):
+        clients.get_predictor().predict(rows)
     assert sagemaker.calls == []

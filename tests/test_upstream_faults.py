@@ -1,0 +1,143 @@
+"""Every upstream fault over real HTTP: status, attempts made, and time inside the budget.
+
+The proxy runs in Chalice's test client with a stage whose SageMaker runtime is the fault
+fake (through AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME) and whose timeouts are short (1 s connect,
+1 s read, 2 attempts: worst case 5 s), so the slow cases stay quick; the same formula
+gives the deployed stages' 21 s.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import clients
+from chalicelib.settings import Settings
+from scripts import processes
+from tests.conftest import REPO_ROOT
+from tests.fault_runtime import Fault, FaultyRuntime, answer, aws_error, faulty_runtime
+
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+LEAKY = "Endpoint iris-xgboost of account 123456789012 not found. arn:aws:sagemaker:us-east-1:123456789012:x"
+FAULT_STAGE_TIMEOUTS = {
+    "SAGEMAKER_CONNECT_TIMEOUT_SECONDS": "1",
+    "SAGEMAKER_READ_TIMEOUT_SECONDS": "1",
+    "SAGEMAKER_MAX_ATTEMPTS": "2",
+}
+WORST_CASE = Settings.from_environ(
+    {**FAULT_STAGE_TIMEOUTS, "SAGEMAKER_ENDPOINT_NAME": "e"}
+).worst_case_seconds()
+
+
+def fault_stage_project(tmp_path: Path, runtime_url: str) -> Path:
+    project = tmp_path / "chalice_app"
+    (project / ".chalice").mkdir(parents=True)
+    shutil.copy(
+        REPO_ROOT / "chalice_app" / ".chalice" / "config.json", project / ".chalice" / "config.json"
+    )
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["stages"]["faults"] = {
+        "environment_variables": {
+            **FAULT_STAGE_TIMEOUTS,
+            "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    }
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    return project
+
+
+@pytest.fixture
+def runtime() -> Iterator[FaultyRuntime]:
+    with faulty_runtime() as fake:
+        yield fake
+
+
+def client_for(tmp_path: Path, runtime_url: str) -> Client:
+    from app import app
+
+    clients.reset()
+    return Client(
+        app, stage_name="faults", project_dir=str(fault_stage_project(tmp_path, runtime_url))
+    )
+
+
+def timed_post(api: Client) -> tuple[object, float]:
+    started = time.perf_counter()
+    response = api.http.post(
+        "/predict", headers={"Content-Type": "application/json"}, body=json.dumps(SETOSA)
+    )
+    return response, time.perf_counter() - started
+
+
+GOOD_ANSWER = b'{"predictions": [{"score": [0.9, 0.05, 0.05]}]}'
+FAULTS = [
+    # (case, fault, our status, attempts botocore makes)
+    ("endpoint not found", aws_error("ValidationError", 400, LEAKY), 503, 1),
+    (
+        "model rejects input",
+        aws_error("ModelError", 424, LEAKY, OriginalStatusCode=400, OriginalMessage="bad"),
+        422,
+        1,
+    ),
+    (
+        "model fails",
+        aws_error("ModelError", 424, LEAKY, OriginalStatusCode=500, OriginalMessage="boom"),
+        502,
+        1,
+    ),
+    ("model not ready", aws_error("ModelNotReadyException", 429, LEAKY), 503, 1),
+    ("throttled", aws_error("ThrottlingException", 400, "Rate exceeded"), 429, 2),
+    ("internal failure", aws_error("InternalFailure", 500, LEAKY), 502, 2),
+    ("service unavailable", aws_error("ServiceUnavailable", 503, LEAKY), 503, 2),
+    ("internal dependency", aws_error("InternalDependencyException", 530, LEAKY), 502, 1),
+    ("slow past the read timeout", Fault(body=GOOD_ANSWER, delay_seconds=1.5), 504, 2),
+    ("dropped connection", Fault(drop_connection=True), 502, 2),
+    ("200 not the model's format", answer(b"0.9,0.05,0.05"), 502, 1),
+    (
+        "200 with the wrong row count",
+        answer(GOOD_ANSWER.replace(b"]}]", b']}, {"score": [1, 0, 0]}]')),
+        502,
+        1,
+    ),
+    ("healthy", answer(GOOD_ANSWER), 200, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "fault", "status", "attempts"), FAULTS, ids=[f[0] for f in FAULTS]
+)
+def test_fault_gets_documented_status_attempts_and_time(
+    runtime: FaultyRuntime, tmp_path: Path, case: str, fault: Fault, status: int, attempts: int
+) -> None:
+    runtime.fault = fault
+    with client_for(tmp_path, runtime.url) as api:
+        response, elapsed = timed_post(api)
+    assert response.status_code == status, response.body  # type: ignore[attr-defined]
+    assert runtime.attempts == attempts
+    assert elapsed <= WORST_CASE + 0.5
+    body = response.body.decode()  # type: ignore[attr-defined]
+    for secret in ("123456789012", "arn:", "Traceback", "boom"):
+        assert secret not in body
+
+
+def test_refused_connection_is_503_with_retry_after(tmp_path: Path) -> None:
+    nothing_listens = f"http://127.0.0.1:{processes.free_port()}"
+    with client_for(tmp_path, nothing_listens) as api:
+        response, elapsed = timed_post(api)
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response.headers["Retry-After"] == "5"  # type: ignore[attr-defined]
+    assert elapsed <= WORST_CASE + 0.5
+
+
+def test_deployed_budget_is_inside_api_gateway() -> None:
+    # 2 attempts x (2 s connect + 8 s read) + at most 1 s backoff: the figure the README gives.
+    assert Settings(endpoint_name="e").worst_case_seconds() == 21.0
