@@ -181,3 +181,34 @@ def test_browser_preflight_from_the_allowed_origin(stack: Stack) -> None:
     )
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+
+
+def test_concurrent_requests_each_get_their_own_answer(stack: Stack, trained_model: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from serving.model import XGBoostModel
+
+    # Given 240 distinct records and what the model says for each, computed directly
+    rng = np.random.default_rng(7)
+    rows = np.round(rng.uniform(0.1, 8.0, size=(240, 4)), 2)
+    model = XGBoostModel.from_artifact(trained_model / "model.tar.gz")
+    expected = model.predict_csv(
+        "\n".join(",".join(repr(float(v)) for v in row) for row in rows).encode()
+    )
+
+    def classify(index: int) -> tuple[int, list[float]]:
+        response = requests.post(
+            f"{stack.proxy_url}/predict", json=as_record(rows[index]), timeout=30
+        )
+        assert response.status_code == 200, response.text
+        probabilities = response.json()["predictions"][0]["probabilities"]
+        return index, [probabilities[name] for name in CLASSES]
+
+    # When four clients send them at once
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = dict(pool.map(classify, range(len(rows))))
+
+    # Then none is lost and each answer is the one for its own record
+    assert sorted(answers) == list(range(len(rows)))
+    for index, probabilities in answers.items():
+        assert probabilities == [float(p) for p in expected[index]], index
