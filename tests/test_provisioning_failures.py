@@ -110,7 +110,9 @@ def expect_rollback(
     stubber.add_response("delete_model", {}, {"ModelName": names.model})
 
 
-def expect_update(stubber: Stubber, names: deploy_endpoint.Names) -> None:
+def expect_update(stubber: Stubber, names: deploy_endpoint.Names, settled: dict[str, Any]) -> None:
+    """New model and config, a blue/green update of an endpoint we made, then ``settled``."""
+    expect_model_and_config(stubber, names)
     stubber.add_response(
         "describe_endpoint", endpoint("InService", "iris-test-old"), {"EndpointName": "iris-test"}
     )
@@ -131,6 +133,7 @@ def expect_update(stubber: Stubber, names: deploy_endpoint.Names) -> None:
     stubber.add_response(
         "describe_endpoint", endpoint("Updating", "iris-test-old"), {"EndpointName": "iris-test"}
     )
+    stubber.add_response("describe_endpoint", settled, {"EndpointName": "iris-test"})
 
 
 def artifact_left(aws: AwsClients, names: deploy_endpoint.Names) -> bool:
@@ -149,13 +152,7 @@ def test_existing_endpoint_is_updated_blue_green(
     aws: AwsClients, sagemaker: Stubber, trained_model: Path, chalice_config: Path
 ) -> None:
     names = names_for(trained_model / "model.tar.gz")
-    expect_model_and_config(sagemaker, names)
-    expect_update(sagemaker, names)
-    sagemaker.add_response(
-        "describe_endpoint",
-        endpoint("InService", names.endpoint_config),
-        {"EndpointName": "iris-test"},
-    )
+    expect_update(sagemaker, names, settled=endpoint("InService", names.endpoint_config))
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 0, lines
     assert any("iris-test-old -> " in line and "blue/green" in line for line in lines)
@@ -166,12 +163,12 @@ def test_update_rolled_back_by_sagemaker_fails_and_removes_the_new_config(
     aws: AwsClients, sagemaker: Stubber, trained_model: Path, chalice_config: Path
 ) -> None:
     names = names_for(trained_model / "model.tar.gz")
-    expect_model_and_config(sagemaker, names)
-    expect_update(sagemaker, names)
-    sagemaker.add_response(
-        "describe_endpoint",
-        endpoint("InService", "iris-test-old", "The primary container failed health checks"),
-        {"EndpointName": "iris-test"},
+    expect_update(
+        sagemaker,
+        names,
+        settled=endpoint(
+            "InService", "iris-test-old", "The primary container failed health checks"
+        ),
     )
     # The endpoint existed before: it is left alone; the new config and model go.
     expect_rollback(sagemaker, names, endpoint_too=False)
@@ -185,12 +182,10 @@ def test_update_in_service_with_a_failure_reason_is_a_failure(
     aws: AwsClients, sagemaker: Stubber, trained_model: Path, chalice_config: Path
 ) -> None:
     names = names_for(trained_model / "model.tar.gz")
-    expect_model_and_config(sagemaker, names)
-    expect_update(sagemaker, names)
-    sagemaker.add_response(
-        "describe_endpoint",
-        endpoint("InService", names.endpoint_config, "Instance capacity reduced"),
-        {"EndpointName": "iris-test"},
+    expect_update(
+        sagemaker,
+        names,
+        settled=endpoint("InService", names.endpoint_config, "Instance capacity reduced"),
     )
     expect_rollback(sagemaker, names, endpoint_too=False)
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
