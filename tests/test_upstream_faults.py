@@ -141,3 +141,23 @@ def test_refused_connection_is_503_with_retry_after(tmp_path: Path) -> None:
 def test_deployed_budget_is_inside_api_gateway() -> None:
     # 2 attempts x (2 s connect + 8 s read) + at most 1 s backoff: the figure the README gives.
     assert Settings(endpoint_name="e").worst_case_seconds() == 21.0
+
+
+def test_a_client_that_cannot_be_made_is_503_not_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stage with no region anywhere (a deployment fault, not the client's)
+    project = fault_stage_project(tmp_path, "http://127.0.0.1:9")
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    del config["stages"]["faults"]["environment_variables"]["AWS_DEFAULT_REGION"]
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    from app import app
+
+    clients.reset()
+    with Client(app, stage_name="faults", project_dir=str(project)) as api:
+        response, _ = timed_post(api)
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert "Region" not in response.body.decode()  # type: ignore[attr-defined]

@@ -35,17 +35,29 @@ def _client_config(settings: Settings) -> Any:
     )
 
 
+def _make_client(service: str, settings: Settings) -> Any:
+    """A client from a session of its own, reading the environment as it is now (not when
+    boto3's default session was first made). Failing here (no region, say) is a deployment
+    fault: 503, never a 500."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.session.Session().client(service, config=_client_config(settings))
+    except BotoCoreError as error:
+        detail = f"configuration: {type(error).__name__}: {error}"
+        raise EndpointUnavailable(log_detail=detail) from None
+
+
 def get_predictor() -> SageMakerPredictor:
     global _predictor
     if _predictor is None:
-        import boto3
-
         settings = get_settings()
         if not settings.endpoint_name:
             raise EndpointUnavailable(
                 log_detail="configuration: SAGEMAKER_ENDPOINT_NAME is not set"
             )
-        client = boto3.client("sagemaker-runtime", config=_client_config(settings))
+        client = _make_client("sagemaker-runtime", settings)
         _predictor = SageMakerPredictor(
             client,
             settings.endpoint_name,
@@ -59,9 +71,7 @@ def get_control_client() -> Any:
     """The ``sagemaker`` control-plane client, for DescribeEndpoint in the deep health check."""
     global _control_client
     if _control_client is None:
-        import boto3
-
-        _control_client = boto3.client("sagemaker", config=_client_config(get_settings()))
+        _control_client = _make_client("sagemaker", get_settings())
     return _control_client
 
 
