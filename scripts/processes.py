@@ -29,15 +29,19 @@ def start(
     command: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start a command in its own process group, so stopping it stops its children too."""
-    output = open(log, "wb") if log else None  # noqa: SIM115 - closed by the child's exit
-    return subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=output,
-        stderr=subprocess.STDOUT if output else None,
-        start_new_session=True,
-    )
+    output = open(log, "wb") if log else None  # noqa: SIM115 - closed below, once the child has it
+    try:
+        return subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+    finally:
+        if output is not None:
+            output.close()
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

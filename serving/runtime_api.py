@@ -26,7 +26,6 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 FAKE_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 VARIANT_NAME = "AllTraffic"
-CSV_TYPES = {"text/csv", "text/csv; charset=utf-8"}
 
 
 class RuntimeApi:

@@ -82,3 +82,8 @@ def test_app_debug_is_off() -> None:
     from app import app
 
     assert app.debug is False
+
+
+def test_a_missing_endpoint_name_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="SAGEMAKER_ENDPOINT_NAME"):
+        Settings.from_environ({})

@@ -53,10 +53,6 @@ def get_predictor() -> SageMakerPredictor:
     global _predictor
     if _predictor is None:
         settings = get_settings()
-        if not settings.endpoint_name:
-            raise EndpointUnavailable(
-                log_detail="configuration: SAGEMAKER_ENDPOINT_NAME is not set"
-            )
         client = _make_client("sagemaker-runtime", settings)
         _predictor = SageMakerPredictor(
             client,

@@ -60,6 +60,8 @@ class Settings:
                 f"worst case upstream time {settings.worst_case_seconds():.0f} s is not "
                 f"inside API Gateway's {API_GATEWAY_TIMEOUT_SECONDS:.0f} s"
             )
+        if not settings.endpoint_name:
+            raise ConfigurationError(f"{ENDPOINT_NAME} is not set")
         return settings
 
     def worst_case_seconds(self) -> float:
