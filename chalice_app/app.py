@@ -21,7 +21,12 @@ def predict() -> dict:
 @app.route("/health", methods=["GET"])
 def health() -> dict:
     query = _request().query_params
-    return service.health(deep=query is not None and query.get("deep") == "true")
+    return service.health(deep=query.get("deep") if query else None)
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> dict:
+    return service.openapi()
 
 
 @app.route("/predict", methods=["OPTIONS"])

@@ -20,10 +20,21 @@ from chalicelib import clients
 from chalicelib.metadata import load_metadata
 from chalicelib.predictor import SageMakerPredictor
 from scripts import train_model
+from tests.local_stack import (
+    ENDPOINT_NAME,
+    REPO_ROOT,
+    Stack,
+    running_stack,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ENDPOINT_NAME = "iris-xgboost"  # the default stage variable in .chalice/config.json
 LOCAL_STAGE_ORIGIN = "http://127.0.0.1:8001"
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The local endpoint and `chalice local`, shared by every test that needs real HTTP."""
+    with running_stack(trained_model / "model.tar.gz", tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

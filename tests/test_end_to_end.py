@@ -1,104 +1,23 @@
-"""Real processes over real HTTP: the local endpoint and `chalice local`, on free ports.
+"""Real processes over real HTTP: the local endpoint and `chalice local` (see local_stack).
 
-The Chalice project is copied to a temporary folder whose stage config points at the
-endpoint's port: `chalice local` applies a stage's variables over the process's own.
+Each request goes on a new connection: `chalice local` writes headers and body in separate
+packets, so a kept-alive connection waits ~40 ms for the client's delayed ACK every time.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import numpy as np
-import pytest
 import requests
 from sklearn.datasets import load_iris
 
-from scripts import processes
-from tests.conftest import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, REPO_ROOT
+from tests.local_stack import ENDPOINT_NAME, Stack
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 CLASSES = ["setosa", "versicolor", "virginica"]
-
-
-@dataclass
-class Stack:
-    endpoint_url: str
-    proxy_url: str
-    missing_endpoint_proxy_url: str
-
-
-def project_copy(tmp_path: Path, endpoint_url: str) -> Path:
-    project = tmp_path / "chalice_app"
-    shutil.copytree(
-        REPO_ROOT / "chalice_app",
-        project,
-        ignore=shutil.ignore_patterns("deployments", "__pycache__"),
-    )
-    config_path = project / ".chalice" / "config.json"
-    config = json.loads(config_path.read_text())
-    local = config["stages"]["local"]["environment_variables"]
-    local["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = endpoint_url
-    local["AWS_ENDPOINT_URL_SAGEMAKER"] = endpoint_url
-    config["stages"]["missing"] = json.loads(json.dumps(config["stages"]["local"]))
-    config["stages"]["missing"]["environment_variables"]["SAGEMAKER_ENDPOINT_NAME"] = (
-        "no-such-endpoint"
-    )
-    config_path.write_text(json.dumps(config))
-    return project
-
-
-@pytest.fixture(scope="module")
-def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp_path = tmp_path_factory.mktemp("e2e")
-    endpoint_port = processes.free_port()
-    endpoint_url = f"http://127.0.0.1:{endpoint_port}"
-    started = []
-    try:
-        endpoint = processes.start(
-            processes.python_command(
-                "-m",
-                "serving",
-                "--model",
-                str(trained_model / "model.tar.gz"),
-                "--port",
-                str(endpoint_port),
-                "--endpoint-name",
-                ENDPOINT_NAME,
-            ),
-            cwd=REPO_ROOT,
-            log=tmp_path / "endpoint.log",
-        )
-        started.append(endpoint)
-        processes.wait_for_http(f"{endpoint_url}/ping", endpoint)
-        project = project_copy(tmp_path, endpoint_url)
-        urls = []
-        for stage in ("local", "missing"):
-            port = processes.free_port()
-            proxy = processes.start(
-                [
-                    processes.chalice_executable(),
-                    "local",
-                    "--stage",
-                    stage,
-                    "--port",
-                    str(port),
-                    "--no-autoreload",
-                ],
-                cwd=project,
-                log=tmp_path / f"chalice-{stage}.log",
-            )
-            started.append(proxy)
-            processes.wait_for_http(f"http://127.0.0.1:{port}/health", proxy)
-            urls.append(f"http://127.0.0.1:{port}")
-        yield Stack(endpoint_url, urls[0], urls[1])
-    finally:
-        for process in reversed(started):
-            processes.stop(process)
 
 
 def as_record(row: np.ndarray) -> dict[str, float]:
@@ -108,11 +27,10 @@ def as_record(row: np.ndarray) -> dict[str, float]:
 def test_every_iris_row_is_classified_through_the_proxy(stack: Stack) -> None:
     iris = load_iris()
     labels = []
-    with requests.Session() as session:
-        for row in iris.data:
-            response = session.post(f"{stack.proxy_url}/predict", json=as_record(row), timeout=10)
-            assert response.status_code == 200, response.text
-            labels.append(response.json()["predictions"][0]["label"])
+    for row in iris.data:
+        response = requests.post(f"{stack.proxy_url}/predict", json=as_record(row), timeout=10)
+        assert response.status_code == 200, response.text
+        labels.append(response.json()["predictions"][0]["label"])
     accuracy = np.mean(
         [label == CLASSES[target] for label, target in zip(labels, iris.target, strict=True)]
     )
@@ -173,14 +91,14 @@ def test_browser_preflight_from_the_allowed_origin(stack: Stack) -> None:
     response = requests.options(
         f"{stack.proxy_url}/predict",
         headers={
-            "Origin": LOCAL_STAGE_ORIGIN,
+            "Origin": stack.web_origin,
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type",
         },
         timeout=10,
     )
     assert response.status_code == 204
-    assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    assert response.headers["Access-Control-Allow-Origin"] == stack.web_origin
 
 
 def test_concurrent_requests_each_get_their_own_answer(stack: Stack, trained_model: Path) -> None:

@@ -62,3 +62,15 @@ def test_deep_health_for_a_missing_endpoint_is_503_without_the_arn(
     response = api.http.get("/health?deep=true")
     assert response.status_code == 503
     assert "123456789012" not in response.body.decode()
+
+
+@pytest.mark.parametrize("flag", ["yes", "1", "TRUE", ""])
+def test_deep_flag_other_than_true_or_false_is_400(
+    api: Client, sagemaker: StubbedSageMaker, flag: str
+) -> None:
+    response = api.http.get(f"/health?deep={flag}")
+    assert response.status_code == 400
+    assert response.json_body["Errors"] == [
+        {"field": "deep", "reason": "Input should be 'true' or 'false'"}
+    ]
+    assert sagemaker.calls == []

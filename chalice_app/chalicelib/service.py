@@ -9,7 +9,9 @@ from pydantic import ValidationError
 from chalicelib import errors, request_log
 from chalicelib.clients import get_control_client, get_predictor, get_settings
 from chalicelib.metadata import load_metadata
+from chalicelib.openapi import openapi_document
 from chalicelib.predictor import endpoint_status
+from chalicelib.responses import HealthResponse, Prediction, PredictResponse
 from chalicelib.schemas import describe_problems, feature_rows, request_model
 
 
@@ -35,23 +37,33 @@ def predict(raw_body: bytes | str) -> dict[str, Any]:
         upstream_ms=round(result.upstream_ms, 2),
         upstream_request_id=result.upstream_request_id,
     )
-    return {
-        "predictions": [
-            {"label": prediction.label, "probabilities": prediction.probabilities}
+    return PredictResponse(
+        predictions=[
+            Prediction(label=prediction.label, probabilities=prediction.probabilities)
             for prediction in result.predictions
         ],
-        "variant": result.variant,
-        "request_id": request_log.field("request_id"),
-    }
+        variant=result.variant,
+        request_id=request_log.field("request_id"),
+    ).model_dump()
 
 
-def health(deep: bool) -> dict[str, str]:
-    """Liveness; with ``deep`` also DescribeEndpoint, 503 unless the endpoint is InService."""
-    if not deep:
-        return {"status": "ok"}
+def health(deep: str | None) -> dict[str, Any]:
+    """Liveness; with ``deep=true`` also DescribeEndpoint, 503 unless the endpoint is InService."""
+    if deep not in (None, "true", "false"):
+        raise errors.InvalidRequest(
+            "The query parameter deep must be true or false.",
+            problems=[{"field": "deep", "reason": "Input should be 'true' or 'false'"}],
+        )
+    if deep != "true":
+        return HealthResponse(status="ok").model_dump(exclude_none=True)
     settings = get_settings()
     status = endpoint_status(get_control_client(), settings.endpoint_name)
     request_log.add(endpoint=settings.endpoint_name, endpoint_status=status)
     if status != "InService":
         raise errors.EndpointUnavailable(log_detail=f"endpoint status {status}", retry_after=30)
-    return {"status": "ok", "endpoint_status": status}
+    return HealthResponse(status="ok", endpoint_status=status).model_dump()
+
+
+def openapi() -> dict[str, Any]:
+    settings = get_settings()
+    return openapi_document(load_metadata(), settings.max_batch_size, settings.max_body_bytes)

@@ -1,0 +1,118 @@
+"""The OpenAPI 3.1 document, generated from the request and answer models."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.metadata import ModelMetadata
+from chalicelib.responses import ErrorBody, HealthResponse, PredictResponse
+from chalicelib.schemas import request_model
+
+REF = "#/components/schemas/{model}"
+Mode = Literal["validation", "serialization"]
+ERROR_STATUSES = {
+    "400": "The body is not valid JSON or does not match PredictRequest; see Errors.",
+    "413": "The body, or the CSV it makes, is larger than the limit.",
+    "415": "Content-Type is not application/json.",
+    "422": "The model rejected the input.",
+    "429": "The endpoint is throttling; retry after Retry-After seconds.",
+    "502": "The model failed or answered something unexpected.",
+    "503": "The endpoint is missing, not ready, or unavailable.",
+    "504": "The model did not answer in time.",
+}
+HEALTH_ERRORS = ("400", "429", "502", "503", "504")
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}
+REQUEST_ID = {"X-Request-Id": {"schema": {"type": "string"}}}
+
+
+@cache
+def openapi_document(metadata: ModelMetadata, max_batch_size: int, max_body_bytes: int) -> dict:
+    request = request_model(metadata, max_batch_size)
+    models: list[tuple[type[BaseModel], Mode]] = [
+        (request, "validation"),
+        (PredictResponse, "serialization"),
+        (ErrorBody, "serialization"),
+        (HealthResponse, "serialization"),
+    ]
+    refs, definitions = models_json_schema(models, ref_template=REF)
+    schemas = definitions.get("$defs", {})
+
+    def ref(model: type[BaseModel], mode: Mode) -> dict:
+        return refs[(model, mode)]
+
+    def answer(description: str, schema: dict, headers: dict | None = None) -> dict:
+        return {
+            "description": description,
+            "headers": {**REQUEST_ID, **(headers or {})},
+            "content": {"application/json": {"schema": schema}},
+        }
+
+    def errors(statuses: tuple[str, ...]) -> dict:
+        error = ref(ErrorBody, "serialization")
+        return {
+            status: answer(
+                ERROR_STATUSES[status], error, RETRY_AFTER if status in ("429", "503") else None
+            )
+            for status in statuses
+        }
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SageMaker proxy",
+            "version": "1",
+            "description": f"Request bodies are at most {max_body_bytes} bytes.",
+        },
+        "paths": {
+            "/predict": {
+                "post": {
+                    "operationId": "predict",
+                    "summary": "Classify one record or a batch.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": ref(request, "validation")}},
+                    },
+                    "responses": {
+                        "200": answer("Predictions", ref(PredictResponse, "serialization")),
+                        **errors(tuple(ERROR_STATUSES)),
+                    },
+                }
+            },
+            "/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "The proxy is up; with deep=true, the endpoint is InService.",
+                    "parameters": [
+                        {
+                            "name": "deep",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["true", "false"]},
+                        }
+                    ],
+                    "responses": {
+                        "200": answer("Healthy", ref(HealthResponse, "serialization")),
+                        **errors(HEALTH_ERRORS),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "headers": REQUEST_ID,
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }
