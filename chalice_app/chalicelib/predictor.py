@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,14 +18,9 @@ MAX_INVOKE_PAYLOAD_BYTES = 6_291_456
 
 
 @dataclass(frozen=True)
-class Prediction:
-    label: str
-    probabilities: dict[str, float]
-
-
-@dataclass(frozen=True)
 class PredictionResult:
-    predictions: list[Prediction]
+    # Plain dicts shaped like ``responses.Prediction``: ready for JSON, no second validation.
+    predictions: list[dict[str, Any]]
     variant: str | None
     upstream_request_id: str | None
     upstream_ms: float
@@ -32,7 +28,8 @@ class PredictionResult:
 
 def to_csv(rows: list[list[float]]) -> bytes:
     """Header-less CSV in training feature order, as the built-in XGBoost container reads it."""
-    return "\n".join(",".join(repr(value) for value in row) for row in rows).encode()
+    # json.dumps writes each float as repr() does, in C: "[[5.1,3.5],[6.7,3.0]]" -> rows of CSV.
+    return json.dumps(rows, separators=(",", ":"))[2:-2].replace("],[", "\n").encode()
 
 
 class SageMakerPredictor:
@@ -78,7 +75,7 @@ class SageMakerPredictor:
             upstream_ms=upstream_ms,
         )
 
-    def _label(self, payload: bytes, expected_rows: int) -> list[Prediction]:
+    def _label(self, payload: bytes, expected_rows: int) -> list[dict[str, Any]]:
         """Validate the model's answer before trusting it: shape, count, finite probabilities."""
         try:
             answer = ModelAnswer.model_validate_json(payload)
@@ -90,19 +87,19 @@ class SageMakerPredictor:
             raise errors.UpstreamFailure(
                 log_detail=f"model answered {len(answer.predictions)} rows for {expected_rows}"
             )
+        labels = self._class_labels
         predictions = []
         for row in answer.predictions:
-            if len(row.score) != len(self._class_labels):
+            scores = row.score
+            if len(scores) != len(labels):
                 raise errors.UpstreamFailure(
-                    log_detail=f"model answered {len(row.score)} scores for "
-                    f"{len(self._class_labels)} classes"
+                    log_detail=f"model answered {len(scores)} scores for {len(labels)} classes"
                 )
-            best = max(range(len(row.score)), key=row.score.__getitem__)
             predictions.append(
-                Prediction(
-                    label=self._class_labels[best],
-                    probabilities=dict(zip(self._class_labels, row.score, strict=True)),
-                )
+                {
+                    "label": labels[scores.index(max(scores))],
+                    "probabilities": dict(zip(labels, scores, strict=True)),
+                }
             )
         return predictions
 

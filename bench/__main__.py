@@ -1,0 +1,338 @@
+"""`make bench`: the proxy against the bare tutorial Lambda, side by side, in one run.
+
+Both handlers call the same instant fake runtime on loopback, so the difference is the
+proxy's own cost. Runs alternate between the two; figures are medians with min and max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.events import LambdaContext, predict_event
+from scripts import processes
+
+REPO = Path(__file__).resolve().parent.parent
+CHALICE_DIR = REPO / "chalice_app"
+BENCH_DIR = REPO / "bench"
+
+
+@dataclass
+class Figure:
+    name: str
+    unit: str
+    ours: list[float]
+    bare: list[float] | None
+    goal: str
+    met: Callable[[Figure], bool] | None = None
+
+    def summary(self, values: list[float]) -> str:
+        return f"{statistics.median(values):,.2f} ({min(values):,.2f}-{max(values):,.2f})"
+
+    @property
+    def ratio(self) -> float | None:
+        if self.bare is None:
+            return None
+        return statistics.median(self.ours) / statistics.median(self.bare)
+
+
+def stage_environment(fake_url: str) -> dict[str, str]:
+    """The deployed stages' variables (top level of config.json), pointed at the fake."""
+    config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
+    return {
+        **config["environment_variables"],
+        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": fake_url,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+@contextlib.contextmanager
+def fake_runtime() -> Iterator[str]:
+    port = processes.free_port()
+    process = processes.start(
+        processes.python_command("-m", "bench.fake_runtime", "--port", str(port)), cwd=REPO
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while processes.port_is_free(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield url
+    finally:
+        processes.stop(process)
+
+
+def cold_starts(environment: dict[str, str], runs: int, pycache: Path) -> tuple[Figure, Figure]:
+    event = json.dumps(predict_event(1))
+    env = {
+        **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
+        **environment,
+        "PYTHONPATH": os.pathsep.join([str(CHALICE_DIR), str(BENCH_DIR)]),
+        # Bytecode compiled once, as Lambda's runtime has it for boto3; without this a
+        # machine that sets PYTHONDONTWRITEBYTECODE compiles every module on every start.
+        "PYTHONPYCACHEPREFIX": str(pycache),
+    }
+    times: dict[str, list[float]] = {"ours": [], "bare": []}
+    peaks: dict[str, list[float]] = {"ours": [], "bare": []}
+    for run in range(-1, runs):  # run -1 fills the bytecode cache and is not counted
+        order = ("ours", "bare") if run % 2 == 0 else ("bare", "ours")
+        for kind in order:
+            started = time.perf_counter()
+            finished = subprocess.run(
+                [sys.executable, str(BENCH_DIR / "cold_start.py"), kind, event],
+                env=env,
+                capture_output=True,
+                check=True,
+                cwd=REPO,
+            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            result = json.loads(finished.stderr.decode().strip().splitlines()[-1])
+            assert result["status"] == 200, (kind, finished.stderr)
+            if run >= 0:
+                times[kind].append(elapsed_ms)
+                peaks[kind].append(result["peak_kib"] / 1024)
+    return (
+        Figure(
+            "Cold start (whole process)",
+            "ms",
+            times["ours"],
+            times["bare"],
+            "<= 1.10x bare",
+            lambda f: f.ratio is not None and f.ratio <= 1.10,
+        ),
+        Figure(
+            "Peak memory, cold start",
+            "MiB",
+            peaks["ours"],
+            peaks["bare"],
+            "<= 64 MiB",
+            lambda f: max(f.ours) <= 64,
+        ),
+    )
+
+
+def per_request_ms(handler: Callable[[dict, Any], dict], event: dict, calls: int) -> float:
+    context = LambdaContext()
+    started = time.perf_counter()
+    for _ in range(calls):
+        response = handler(event, context)
+    elapsed = time.perf_counter() - started
+    assert response["statusCode"] == 200, response
+    return elapsed / calls * 1000
+
+
+def warm_requests(environment: dict[str, str], rounds: int) -> list[Figure]:
+    os.environ.update(environment)
+    sys.path[:0] = [str(CHALICE_DIR), str(BENCH_DIR)]
+    import bare_lambda
+    from app import app
+
+    from chalicelib.settings import Settings
+
+    max_batch = Settings.from_environ().max_batch_size
+    figures = []
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        for rows in sorted({1, 100, max_batch}):
+            event = predict_event(rows)
+            calls = max(20, 400 // rows)
+            for handler in (app, bare_lambda.handler):  # warm up clients and caches
+                per_request_ms(handler, event, calls)
+            ours, bare = [], []
+            for round_ in range(rounds):
+                pair = [(app, ours), (bare_lambda.handler, bare)]
+                for handler, into in pair if round_ % 2 == 0 else reversed(pair):
+                    into.append(per_request_ms(handler, event, calls))
+            if rows == 1:
+                figures.append(
+                    Figure(
+                        "Warm request, 1 record",
+                        "ms",
+                        ours,
+                        bare,
+                        "<= 1.05x bare",
+                        lambda f: f.ratio is not None and f.ratio <= 1.05,
+                    )
+                )
+            figures.append(
+                Figure(
+                    f"Batch of {rows}{' (the maximum)' if rows == max_batch else ''}",
+                    "rows/s",
+                    [rows / ms * 1000 for ms in ours],
+                    [rows / ms * 1000 for ms in bare],
+                    ">= 0.9x bare",
+                    lambda f: f.ratio is not None and f.ratio >= 0.9,
+                )
+            )
+    return figures
+
+
+def package_size() -> Figure:
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [processes.chalice_executable(), "package", "--stage", "prod", out],
+            cwd=CHALICE_DIR,
+            env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+            check=True,
+            capture_output=True,
+        )
+        zip_path = Path(out) / "deployment.zip"
+        with zipfile.ZipFile(zip_path) as archive:
+            assert not [n for n in archive.namelist() if n.startswith(("tests/", "scripts/"))]
+        size = zip_path.stat().st_size / 1e6
+    return Figure("Deployment package (prod)", "MB", [size], None, "<= 3 MB", lambda f: size <= 3)
+
+
+def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
+    """Predictions per second through the local endpoint alone and through chalice local."""
+    import boto3
+    import requests
+
+    from tests.local_stack import running_stack
+
+    figures = []
+    with running_stack(model, tmp) as stack:
+        runtime = boto3.client(
+            "sagemaker-runtime",
+            endpoint_url=stack.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        for rows, calls in ((1, 300), (100, 60)):
+            records = predict_event(rows)["body"]
+            csv = "\n".join(
+                ",".join(
+                    str(r[name])
+                    for name in ("sepal_length", "sepal_width", "petal_length", "petal_width")
+                )
+                for r in ([json.loads(records)] if rows == 1 else json.loads(records)["instances"])
+            )
+            started = time.perf_counter()
+            for _ in range(calls):
+                runtime.invoke_endpoint(
+                    EndpointName="iris-xgboost",
+                    Body=csv,
+                    ContentType="text/csv",
+                    Accept="application/json",
+                )["Body"].read()
+            direct = rows * calls / (time.perf_counter() - started)
+            started = time.perf_counter()
+            for _ in range(calls):
+                # A new connection each time: chalice local's keep-alive waits for delayed ACKs.
+                answer = requests.post(
+                    f"{stack.proxy_url}/predict",
+                    data=records,
+                    headers={"Content-Type": "application/json"},
+                    timeout=30,
+                )
+                assert answer.status_code == 200, answer.text
+            proxied = rows * calls / (time.perf_counter() - started)
+            figures.append(
+                Figure(
+                    f"Local endpoint, {rows}-row requests",
+                    "predictions/s",
+                    [direct],
+                    None,
+                    "report",
+                )
+            )
+            figures.append(
+                Figure(
+                    f"chalice local + local endpoint, {rows}-row requests",
+                    "predictions/s",
+                    [proxied],
+                    None,
+                    "report",
+                )
+            )
+    return figures
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_kib / 2**20:.0f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def table(figures: list[Figure]) -> str:
+    lines = [
+        "| figure | unit | ours: median (min-max) | bare Lambda: median (min-max) | ours / bare | goal | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for figure in figures:
+        bare = figure.summary(figure.bare) if figure.bare else "-"
+        ratio = f"{figure.ratio:.3f}" if figure.ratio is not None else "-"
+        met = "-" if figure.met is None else ("yes" if figure.met(figure) else "**no**")
+        lines.append(
+            f"| {figure.name} | {figure.unit} | {figure.summary(figure.ours)} | {bare} | "
+            f"{ratio} | {figure.goal} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--cold-runs", type=int, default=20, help="cold starts of each (default 20)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="alternating warm rounds (default 15)"
+    )
+    parser.add_argument("--model", type=Path, default=REPO / "build" / "model.tar.gz")
+    parser.add_argument("--write", type=Path, help="also write the report (Markdown) to this file")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    with fake_runtime() as url, tempfile.TemporaryDirectory() as tmp:
+        environment = stage_environment(url)
+        figures = [*cold_starts(environment, args.cold_runs, Path(tmp) / "pycache")]
+        figures += warm_requests(environment, args.rounds)
+    figures.append(package_size())
+    with tempfile.TemporaryDirectory() as tmp:
+        figures += local_endpoint(args.model, Path(tmp))
+
+    report = "\n\n".join(
+        [
+            f"Machine: {machine()}.",
+            table(figures),
+            f"Command: `make bench` (`python -m bench --cold-runs {args.cold_runs} "
+            f"--rounds {args.rounds}`), {time.monotonic() - started:.0f} s.",
+        ]
+    )
+    print(report)
+    if args.write:
+        args.write.write_text(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
