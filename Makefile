@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MODEL := build/model.tar.gz
 
-.PHONY: run test lint model clean
+.PHONY: run test lint bench model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(INSTALLED)
 
 test: $(INSTALLED) lint
 	$(PY) -m pytest
+
+# The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
+bench: $(INSTALLED) $(MODEL)
+	$(PY) -m bench --write build/benchmarks-latest.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

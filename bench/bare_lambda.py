@@ -10,9 +10,9 @@ FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 runtime = boto3.client("sagemaker-runtime")
 
 
-def handler(event, context):  # type: ignore[no-untyped-def]
+def handler(event, context):
     data = json.loads(event["body"])
-    records = data["instances"] if "instances" in data else [data]
+    records = data.get("instances", [data])
     payload = "\n".join(",".join(str(record[name]) for name in FEATURES) for record in records)
     response = runtime.invoke_endpoint(
         EndpointName=ENDPOINT_NAME,

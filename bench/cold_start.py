@@ -18,10 +18,13 @@ class Context:
 def main() -> None:
     kind, event = sys.argv[1], json.loads(sys.argv[2])
     if kind == "ours":
-        from app import app as handler
+        from app import app
+
+        response = app(event, Context())
     else:
         from bare_lambda import handler
-    response = handler(event, Context())
+
+        response = handler(event, Context())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"status": response["statusCode"], "peak_kib": peak_kib}), file=sys.stderr)
 

@@ -1,4 +1,8 @@
-"""What the routes do: validate, predict, answer. One function per route."""
+"""What the routes do: validate, predict, answer. One function per route.
+
+Answers are plain dicts shaped like the models in ``responses`` (the OpenAPI source);
+tests and the schemathesis run check that they match.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,7 @@ from pydantic import ValidationError
 from chalicelib import errors, request_log
 from chalicelib.clients import get_control_client, get_predictor, get_settings
 from chalicelib.metadata import load_metadata
-from chalicelib.openapi import openapi_document
 from chalicelib.predictor import endpoint_status
-from chalicelib.responses import HealthResponse
 from chalicelib.schemas import describe_problems, feature_rows, request_model
 
 
@@ -54,15 +56,18 @@ def health(deep: str | None) -> dict[str, Any]:
             problems=[{"field": "deep", "reason": "Input should be 'true' or 'false'"}],
         )
     if deep != "true":
-        return HealthResponse(status="ok").model_dump(exclude_none=True)
+        return {"status": "ok"}
     settings = get_settings()
     status = endpoint_status(get_control_client(), settings.endpoint_name)
     request_log.add(endpoint=settings.endpoint_name, endpoint_status=status)
     if status != "InService":
         raise errors.EndpointUnavailable(log_detail=f"endpoint status {status}", retry_after=30)
-    return HealthResponse(status="ok", endpoint_status=status).model_dump()
+    return {"status": "ok", "endpoint_status": status}
 
 
 def openapi() -> dict[str, Any]:
+    # Imported here, not at the top: no prediction needs it, and cold starts pay for imports.
+    from chalicelib.openapi import openapi_document
+
     settings = get_settings()
     return openapi_document(load_metadata(), settings.max_batch_size, settings.max_body_bytes)

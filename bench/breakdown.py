@@ -1,0 +1,75 @@
+"""Where the warm request's extra time goes: the proxy taken apart, layer by layer.
+
+``python -m bench.breakdown``: each variant serves the same one-record request against the
+instant fake runtime, alternating in blocks; ratios are paired medians against the bare Lambda.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.__main__ import BENCH_DIR, CHALICE_DIR, fake_runtime, stage_environment
+from bench.events import LambdaContext, predict_event
+
+Handler = Callable[[dict, Any], Any]
+
+
+def variants() -> dict[str, Handler]:
+    import bare_lambda
+    from app import app
+    from chalice import Chalice
+
+    from chalicelib import clients, service
+
+    event = predict_event(1)
+    app(event, LambdaContext())  # makes the client
+    predictor = clients.get_predictor()
+    row = [[0.5, 0.6, 0.7, 0.8]]
+
+    minimal = Chalice(app_name="minimal")
+
+    @minimal.route("/predict", methods=["POST"], content_types=["application/json"])
+    def minimal_predict() -> dict:
+        predictor.predict(row)
+        return {}
+
+    return {
+        "bare Lambda": bare_lambda.handler,
+        "our client call only (botocore, standard retries)": lambda e, c: predictor.predict(row),
+        "our service: validate, CSV, call, label": lambda e, c: service.predict(e["body"]),
+        "bare Chalice route + our client call": minimal,
+        "the proxy: Chalice, middleware, service, log line": app,
+    }
+
+
+def main() -> None:
+    rounds, calls = 60, 50
+    with fake_runtime() as url:
+        os.environ.update(stage_environment(url))
+        sys.path[:0] = [str(CHALICE_DIR), str(BENCH_DIR)]
+        handlers = variants()
+        event, context = predict_event(1), LambdaContext()
+        times: dict[str, list[float]] = {name: [] for name in handlers}
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            for _ in range(rounds):
+                for name, handler in handlers.items():
+                    started = time.perf_counter()
+                    for _ in range(calls):
+                        handler(event, context)
+                    times[name].append((time.perf_counter() - started) / calls * 1000)
+    bare = times["bare Lambda"]
+    print("| variant | ms per request (median) | / bare Lambda (paired median) |")
+    print("| --- | --- | --- |")
+    for name, values in times.items():
+        ratio = statistics.median(v / b for v, b in zip(values, bare, strict=True))
+        print(f"| {name} | {statistics.median(values):.3f} | {ratio:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
