@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MODEL := build/model.tar.gz
+# newman, for the Postman collection's test run.
+NODE_TOOLS := node_modules/.installed
 
 .PHONY: run test lint bench model clean
 
@@ -11,6 +13,10 @@ $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(MODEL): $(INSTALLED)
@@ -26,7 +32,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: $(INSTALLED) lint
+test: $(INSTALLED) $(NODE_TOOLS) lint
 	$(PY) -m pytest
 
 # The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
@@ -34,4 +40,4 @@ bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench --write build/benchmarks-latest.md
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache

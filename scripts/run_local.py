@@ -1,4 +1,4 @@
-"""``make run``: the local endpoint plus ``chalice local --stage local``, until Ctrl-C."""
+"""``make run``: the local endpoint, ``chalice local --stage local`` and the demo page, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = REPO_ROOT / "chalice_app"
 # The local stage in chalice_app/.chalice/config.json points boto3 at this port.
 LOCAL_ENDPOINT_PORT = 8080
+# The local stage's CORS_ALLOW_ORIGIN is http://127.0.0.1:8001: the page's calls are real
+# cross-origin requests, preflight included.
+WEB_PAGE_PORT = 8001
+WEB_PAGE_DIR = REPO_ROOT / "examples" / "web"
 EXAMPLE_RECORD = (
     '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}'
 )
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.model} not found: training it")
         train_model.main(["--output-dir", str(args.model.parent)])
 
-    for port in (LOCAL_ENDPOINT_PORT, args.port):
+    for port in (LOCAL_ENDPOINT_PORT, args.port, WEB_PAGE_PORT):
         if not processes.port_is_free(port):
             print(f"port {port} is already in use: stop what listens there first", file=sys.stderr)
             return 1
@@ -62,10 +66,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         started.append(chalice)
         processes.wait_for_http(f"http://127.0.0.1:{args.port}/health", chalice)
+        page = processes.start(
+            processes.python_command(
+                "-m",
+                "http.server",
+                str(WEB_PAGE_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(WEB_PAGE_DIR),
+            ),
+            cwd=REPO_ROOT,
+        )
+        started.append(page)
+        processes.wait_for_http(f"http://127.0.0.1:{WEB_PAGE_PORT}/", page)
         print(
             "\nThe proxy is ready. Try:\n\n"
             f"  curl -X POST http://127.0.0.1:{args.port}/predict "
             f"-H 'Content-Type: application/json' -d '{EXAMPLE_RECORD}'\n\n"
+            f"or open the demo page: http://127.0.0.1:{WEB_PAGE_PORT}/\n\n"
             "Ctrl-C stops everything.\n",
             flush=True,
         )

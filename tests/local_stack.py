@@ -28,6 +28,8 @@ class Stack:
     # The origin the local stage allows; a page served there makes real CORS calls.
     web_origin: str
     web_port: int
+    # What `chalice local --stage local` printed: one JSON line per request.
+    proxy_log: Path
 
 
 def project_copy(tmp_path: Path, endpoint_url: str, web_origin: str) -> Path:
@@ -95,7 +97,9 @@ def running_stack(model_tar: Path, tmp_path: Path) -> Iterator[Stack]:
             started.append(proxy)
             processes.wait_for_http(f"http://127.0.0.1:{port}/health", proxy)
             urls.append(f"http://127.0.0.1:{port}")
-        yield Stack(endpoint_url, urls[0], urls[1], web_origin, web_port)
+        yield Stack(
+            endpoint_url, urls[0], urls[1], web_origin, web_port, tmp_path / "chalice-local.log"
+        )
     finally:
         for process in reversed(started):
             processes.stop(process)
