@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import tarfile
 from dataclasses import dataclass
@@ -53,7 +54,30 @@ class XGBoostModel:
 
     def predict_csv(self, payload: bytes) -> np.ndarray:
         """Class probabilities, one row per CSV line (no header, features in training order)."""
-        return self.booster.inplace_predict(self.parse_csv(payload))
+        return self.predict_rows(self.parse_csv(payload))
+
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.booster.inplace_predict(rows)
+
+    def parse_json(self, payload: bytes) -> np.ndarray:
+        """``{"instances": [[f1, f2, ...], ...]}``: rows of features in training order."""
+        try:
+            document = json.loads(payload)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ModelInputError("Loading json data failed: payload is not JSON") from error
+        instances = document.get("instances") if isinstance(document, dict) else None
+        if not isinstance(instances, list) or not instances:
+            raise ModelInputError('Loading json data failed: expected {"instances": [[...], ...]}')
+        rows = []
+        for number, row in enumerate(instances, start=1):
+            if not isinstance(row, list) or not all(
+                isinstance(value, (int, float)) and not isinstance(value, bool) for value in row
+            ):
+                raise ModelInputError(
+                    f"Loading json data failed: row {number} is not a list of numbers"
+                )
+            rows.append(self._checked_row([float(value) for value in row], number))
+        return np.asarray(rows, dtype=np.float32)
 
     def parse_csv(self, payload: bytes) -> np.ndarray:
         try:
@@ -83,8 +107,16 @@ class XGBoostModel:
             raise ModelInputError(
                 f"Loading csv data failed: row {number} is not numeric"
             ) from error
+        return self._checked_row(values, number)
+
+    def _checked_row(self, values: list[float], number: int) -> list[float]:
+        if len(values) != self.num_features:
+            raise ModelInputError(
+                f"Feature shape mismatch: row {number} has {len(values)} columns, "
+                f"expected {self.num_features}"
+            )
         if not all(math.isfinite(value) for value in values):
-            raise ModelInputError(f"Loading csv data failed: row {number} has a non-finite value")
+            raise ModelInputError(f"Loading data failed: row {number} has a non-finite value")
         return values
 
 

@@ -18,10 +18,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from serving.model import ModelInputError, XGBoostModel, format_csv, format_json
+from serving.invocations import MAX_PAYLOAD_BYTES, invoke
+from serving.model import ModelInputError, XGBoostModel
 
-# SageMaker's documented InvokeEndpoint payload limit.
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 # Error messages mimic AWS, account id included, so the proxy's scrubbing is exercised.
 FAKE_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -101,14 +100,7 @@ class RuntimeApi:
         return response
 
     def _predict(self, request: Request) -> Response:
-        content_type = (request.content_type or "").lower().replace(" ", "")
-        if content_type.split(";")[0] != "text/csv":
-            # The built-in XGBoost container reads text/csv, libsvm and recordio-protobuf.
-            raise ModelInputError(f"Content type {content_type or 'none'} is not supported", 415)
-        probabilities = self.model.predict_csv(request.get_data())
-        if "application/json" in (request.headers.get("Accept") or ""):
-            return Response(json.dumps(format_json(probabilities)), content_type="application/json")
-        return Response(format_csv(probabilities), content_type="text/csv")
+        return invoke(self.model, request, accept_json_input=False)
 
     # -- control plane (json 1.1 protocol) -----------------------------------
     def control_plane(self, request: Request) -> Response:
