@@ -121,6 +121,32 @@ def test_deploy_creates_everything_and_points_the_stage_at_it(
     assert any("answer" in line for line in lines)
 
 
+def test_own_image_is_deployed_and_the_role_pulls_from_its_repository_only(
+    aws: AwsClients, trained_model: Path, chalice_config: Path
+) -> None:
+    # Given an image pushed by scripts.push_image
+    image = f"123456789012.dkr.ecr.{aws.region}.amazonaws.com/proxy-model:sha-0123456789ab"
+    # When the artifact is deployed with it
+    code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config, "--image", image)
+    assert code == 0, lines
+    # Then the model runs that image
+    endpoint = aws.sagemaker.describe_endpoint(EndpointName="iris-test")
+    config = aws.sagemaker.describe_endpoint_config(
+        EndpointConfigName=endpoint["EndpointConfigName"]
+    )
+    model = aws.sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    assert model["PrimaryContainer"]["Image"] == image
+    # And the execution role may pull from that one repository and no other
+    document = aws.iam.get_role_policy(
+        RoleName="sagemaker-proxy-iris-test", PolicyName=deploy_endpoint.ROLE_POLICY_NAME
+    )["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    pulls = [s for s in document["Statement"] if "ecr:BatchGetImage" in s["Action"]]
+    assert [s["Resource"] for s in pulls] == [
+        f"arn:aws:ecr:{aws.region}:123456789012:repository/proxy-model"
+    ]
+
+
 def test_rerun_creates_nothing(aws: AwsClients, trained_model: Path, chalice_config: Path) -> None:
     run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     recorder = Recorder(aws)
