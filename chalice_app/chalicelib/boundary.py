@@ -14,6 +14,7 @@ from chalicelib import request_log
 from chalicelib.clients import get_settings
 from chalicelib.cors import add_cors_headers
 from chalicelib.errors import ApiError
+from chalicelib.metrics import metric_fields
 
 
 def http_boundary(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -21,17 +22,23 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
     started = time.perf_counter()
     request_id = _request_id(event)
     request_log.start(request_id=request_id, route=f"{event.method} {event.path}")
+    upstream_error = None
     try:
         response = get_response(event)
     except ApiError as error:
         response = error_response(error, request_id)
         request_log.add(error=error.code, detail=error.log_detail)
+        if error.upstream_ms is not None:
+            request_log.add(upstream_ms=round(error.upstream_ms, 2))
+        upstream_error = error.code if error.upstream else None
     if isinstance(response.body, dict) and "Code" in response.body:
         response.body.setdefault("RequestId", request_id)
     response.headers["X-Request-Id"] = request_id
     add_cors_headers(response, event.headers.get("origin"), _allowed_origin())
     request_log.emit(
-        status=response.status_code, latency_ms=round((time.perf_counter() - started) * 1000, 2)
+        status=response.status_code,
+        latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        **metric_fields(response.status_code, request_log.field("upstream_ms"), upstream_error),
     )
     return response
 

@@ -39,6 +39,10 @@ class ApiError(ChaliceUnhandledError):
         self.log_detail = log_detail
         self.retry_after = retry_after
         self.problems = problems
+        # True when SageMaker (not the client or the configuration) failed: set by from_botocore.
+        self.upstream = False
+        # How long the failed call took, for the UpstreamLatency metric.
+        self.upstream_ms: float | None = None
 
 
 class InvalidRequest(ApiError):
@@ -71,8 +75,12 @@ class UpstreamTimeout(ApiError):
 
 def from_botocore(error: BotoCoreError | ClientError) -> ApiError:
     """Map an InvokeEndpoint or DescribeEndpoint failure to the status in the design's table."""
-    if isinstance(error, ClientError):
-        return _from_client_error(error)
+    mapped = _from_client_error(error) if isinstance(error, ClientError) else _from_botocore(error)
+    mapped.upstream = True
+    return mapped
+
+
+def _from_botocore(error: BotoCoreError) -> ApiError:
     detail = f"{type(error).__name__}: {error}"
     if isinstance(error, (ReadTimeoutError, ConnectTimeoutError)):
         return UpstreamTimeout(log_detail=detail)

@@ -66,7 +66,9 @@ class SageMakerPredictor:
             response = self._client.invoke_endpoint(**request)
             payload = response["Body"].read()
         except (ClientError, BotoCoreError) as error:
-            raise errors.from_botocore(error) from error
+            mapped = errors.from_botocore(error)
+            mapped.upstream_ms = (time.perf_counter() - started) * 1000
+            raise mapped from error
         upstream_ms = (time.perf_counter() - started) * 1000
         return PredictionResult(
             predictions=self._label(payload, expected_rows=len(rows)),

@@ -1,0 +1,59 @@
+"""CloudWatch metrics in the request's log line (embedded metric format): no API calls.
+
+CloudWatch Logs turns the ``_aws`` block of a JSON log line into metrics. Written here rather
+than with Powertools' Metrics: that package would add 2.1 MB to a 2.8 MB deployment package
+(docs/benchmarks.md has the 3 MB goal), for a few lines of JSON.
+
+Namespace ``METRICS_NAMESPACE`` (default ``SageMakerProxy``); dimension ``FunctionName`` (the
+Lambda's name, ``local`` elsewhere):
+
+- ``Requests`` (Count): every request.
+- ``ValidationRejections`` (Count): 1 when the client's input was refused (400, 413, 415).
+- ``UpstreamLatency`` (Milliseconds): the InvokeEndpoint call, when one was made.
+- ``UpstreamErrors`` (Count), also by ``ErrorType`` (the error code the client got): SageMaker
+  failed, throttled, timed out or was unavailable.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+DEFAULT_NAMESPACE = "SageMakerProxy"
+VALIDATION_STATUSES = frozenset({400, 413, 415})
+
+
+def metric_fields(
+    status: int, upstream_ms: float | None, upstream_error: str | None
+) -> dict[str, Any]:
+    """Fields to add to the log line: the ``_aws`` directive, dimensions and values."""
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+    metrics = [
+        {"Name": "Requests", "Unit": "Count"},
+        {"Name": "ValidationRejections", "Unit": "Count"},
+    ]
+    fields: dict[str, Any] = {
+        "FunctionName": function_name,
+        "Requests": 1,
+        "ValidationRejections": int(status in VALIDATION_STATUSES and upstream_error is None),
+    }
+    if upstream_ms is not None:
+        metrics.append({"Name": "UpstreamLatency", "Unit": "Milliseconds"})
+        fields["UpstreamLatency"] = upstream_ms
+    directives = [{"Dimensions": [["FunctionName"]], "Metrics": metrics}]
+    if upstream_error is not None:
+        directives[0]["Metrics"].append({"Name": "UpstreamErrors", "Unit": "Count"})
+        directives.append(
+            {
+                "Dimensions": [["FunctionName", "ErrorType"]],
+                "Metrics": [{"Name": "UpstreamErrors", "Unit": "Count"}],
+            }
+        )
+        fields["UpstreamErrors"] = 1
+        fields["ErrorType"] = upstream_error
+    namespace = os.environ.get("METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    for directive in directives:
+        directive["Namespace"] = namespace
+    fields["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}
+    return fields
