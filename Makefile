@@ -7,7 +7,7 @@ MODEL := build/model.tar.gz
 # newman, for the Postman collection's test run.
 NODE_TOOLS := node_modules/.installed
 
-.PHONY: run test lint bench model clean
+.PHONY: run test lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lint: $(INSTALLED)
 
 test: $(INSTALLED) $(NODE_TOOLS) lint
 	$(PY) -m pytest
+
+# API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors.
+STAGE ?= dev
+deploy: $(INSTALLED)
+	$(PY) -m scripts.deploy_api --stage $(STAGE)
 
 # The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
 bench: $(INSTALLED) $(MODEL)

@@ -51,6 +51,7 @@ class AwsClients:
     sagemaker: Any
     runtime: Any
     autoscaling: Any
+    cloudformation: Any
 
     @classmethod
     def create(cls, region: str | None) -> AwsClients:
@@ -65,4 +66,5 @@ class AwsClients:
             sagemaker=session.client("sagemaker"),
             runtime=session.client("sagemaker-runtime"),
             autoscaling=session.client("application-autoscaling"),
+            cloudformation=session.client("cloudformation"),
         )

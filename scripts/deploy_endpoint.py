@@ -206,16 +206,17 @@ def _exists(call: Callable[[], Any]) -> bool:
         raise
 
 
-def ensure_bucket(run: Deployment, names: Names, tags: list[dict[str, str]]) -> None:
+def ensure_bucket(run: Deployment, bucket: str, tags: list[dict[str, str]]) -> None:
+    """The project's bucket (artifacts, and the Lambda's package): private and encrypted."""
     s3 = run.aws.s3
 
     def create() -> None:
-        kwargs: dict[str, Any] = {"Bucket": names.bucket}
+        kwargs: dict[str, Any] = {"Bucket": bucket}
         if run.aws.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": run.aws.region}
         s3.create_bucket(**kwargs)
         s3.put_public_access_block(
-            Bucket=names.bucket,
+            Bucket=bucket,
             PublicAccessBlockConfiguration={
                 "BlockPublicAcls": True,
                 "IgnorePublicAcls": True,
@@ -224,18 +225,18 @@ def ensure_bucket(run: Deployment, names: Names, tags: list[dict[str, str]]) -> 
             },
         )
         s3.put_bucket_encryption(
-            Bucket=names.bucket,
+            Bucket=bucket,
             ServerSideEncryptionConfiguration={
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
         )
-        s3.put_bucket_tagging(Bucket=names.bucket, Tagging={"TagSet": tags[:1]})
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags[:1]})
 
     run.ensure(
-        f"s3://{names.bucket} (encrypted, public access blocked)",
-        lambda: _exists(lambda: s3.head_bucket(Bucket=names.bucket)),
+        f"s3://{bucket} (encrypted, public access blocked)",
+        lambda: _exists(lambda: s3.head_bucket(Bucket=bucket)),
         create,
-        lambda: s3.delete_bucket(Bucket=names.bucket),
+        lambda: s3.delete_bucket(Bucket=bucket),
     )
 
 
@@ -510,7 +511,7 @@ def deploy(args: argparse.Namespace, aws: AwsClients, run: Deployment) -> int:
 
     step = "upload"
     try:
-        ensure_bucket(run, names, tags)
+        ensure_bucket(run, names.bucket, tags)
         ensure_artifact(run, names, artifact, tags)
         step = "role"
         role_arn = args.role_arn or ensure_role(
@@ -544,7 +545,7 @@ def deploy(args: argparse.Namespace, aws: AwsClients, run: Deployment) -> int:
         args.stage, names.endpoint, arn, args.chalice_config_dir
     ):
         run.out(f"  wrote    {path}")
-    run.out(f"next: cd chalice_app && chalice deploy --stage {args.stage}")
+    run.out(f"next: make deploy STAGE={args.stage}")
     return 0
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from parliament import analyze_policy_string
 
+from scripts import deploy_api
 from tests.conftest import REPO_ROOT
 
 CHALICE_DIR = REPO_ROOT / "chalice_app"
@@ -24,20 +25,9 @@ ALLOWED_TOP_LEVEL = ("app.py", "chalicelib", "chalice", "pydantic", "annotated_t
 def package(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, Path]:
+    """What `scripts.deploy_api` deploys: `chalice package` with the gateway template merged."""
     stage = request.param
-    output = tmp_path_factory.mktemp(f"package-{stage}")
-    chalice = str(Path(sys.executable).with_name("chalice"))
-    # No credentials: packaging makes no AWS call. The region only fills template ARNs.
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    result = subprocess.run(
-        [chalice, "package", "--stage", stage, str(output)],
-        cwd=CHALICE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = deploy_api.package(stage, tmp_path_factory.mktemp(f"package-{stage}"))
     return stage, output
 
 
@@ -94,3 +84,87 @@ def test_lambda_policy_passes_parliament_and_names_one_endpoint(stage: str) -> N
 def test_parliament_would_catch_a_star_resource() -> None:
     loose = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", "Resource": "*"}]}'
     assert "RESOURCE_STAR" in [finding.issue for finding in analyze_policy_string(loose).findings]
+
+
+# -- what API Gateway adds (scripts.api_gateway) ---------------------------------------
+
+
+def resources(output: Path) -> dict[str, Any]:
+    return json.loads((output / "sam.json").read_text())["Resources"]
+
+
+def test_the_usage_plan_and_key_are_bound_to_the_stage(package: tuple[str, Path]) -> None:
+    stage, output = package
+    settings = json.loads((CHALICE_DIR / ".chalice" / "gateway.json").read_text())[stage]
+    template = resources(output)
+    plan = template["UsagePlan"]["Properties"]
+    assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+    assert plan["Throttle"] == {
+        "RateLimit": settings["rate_limit"],
+        "BurstLimit": settings["burst_limit"],
+    }
+    assert plan["Quota"] == {"Limit": settings["daily_quota"], "Period": "DAY"}
+    assert settings["api_key_required"]
+    assert template["ApiKey"]["Type"] == "AWS::ApiGateway::ApiKey"
+    assert template["ApiKey"]["Properties"]["Enabled"] is True
+    assert template["UsagePlanKey"]["Properties"] == {
+        "KeyId": {"Ref": "ApiKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "UsagePlan"},
+    }
+    # And the stage-wide throttle matches too
+    (method_settings,) = template["RestAPI"]["Properties"]["MethodSettings"]
+    assert method_settings["ThrottlingRateLimit"] == settings["rate_limit"]
+    assert method_settings["ThrottlingBurstLimit"] == settings["burst_limit"]
+
+
+def test_every_method_but_preflights_needs_the_key_and_answers_within_29_s(
+    package: tuple[str, Path],
+) -> None:
+    _, output = package
+    definition = resources(output)["RestAPI"]["Properties"]["DefinitionBody"]
+    assert definition["securityDefinitions"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+    operations = [
+        (path, method, operation)
+        for path, item in definition["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert {path for path, _, _ in operations} == {"/predict", "/health", "/openapi.json"}
+    for path, method, operation in operations:
+        if method == "options":
+            assert "security" not in operation, path  # browsers send preflights without keys
+        else:
+            assert operation["security"] == [{"api_key": []}], (path, method)
+            integration = operation["x-amazon-apigateway-integration"]
+            assert integration["timeoutInMillis"] <= 29_000
+
+
+def test_the_gateways_own_errors_carry_the_stages_cors_origin(package: tuple[str, Path]) -> None:
+    stage, output = package
+    origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
+        "environment_variables"
+    ]["CORS_ALLOW_ORIGIN"]
+    definition = resources(output)["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
+        assert "*" not in headers["gatewayresponse.header.Access-Control-Allow-Origin"]
+        body = response["responseTemplates"]["application/json"]
+        assert '"Code"' in body and '"RequestId": "$context.requestId"' in body
+
+
+def test_reserved_concurrency_and_regional_endpoint(package: tuple[str, Path]) -> None:
+    stage, output = package
+    config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
+    template = resources(output)
+    assert (
+        template["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+        == config["stages"][stage]["reserved_concurrency"]
+    )
+    assert template["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"

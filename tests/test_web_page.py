@@ -99,6 +99,22 @@ def test_a_record_gets_its_species_and_probability_bars(page, stack: Stack, tmp_
     page.screenshot(path=str(tmp_path / "demo-page-record.png"), full_page=True)
 
 
+def test_an_api_key_is_sent_and_the_preflight_allows_it(page) -> None:  # type: ignore[no-untyped-def]
+    # A deployed stage needs x-api-key: the browser only sends it if the preflight allows it.
+    sent = []
+    page.on(
+        "request", lambda r: sent.append(r.headers.get("x-api-key")) if r.method == "POST" else None
+    )
+    page.fill("#api-key", "k3y-for-the-usage-plan")
+    page.dispatch_event("#api-key", "change")
+    page.click("#predict")
+    page.locator("#results .prediction h2").wait_for()
+    assert sent == ["k3y-for-the-usage-plan"]
+    assert (
+        page.evaluate("localStorage.getItem('sagemaker-proxy.apiKey')") == "k3y-for-the-usage-plan"
+    )
+
+
 def test_an_invalid_value_shows_the_apis_reason_by_its_field(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page.fill("#sepal_width", "-1")
     page.fill("#petal_length", "")

@@ -41,9 +41,9 @@ def metric_fields(
     if upstream_ms is not None:
         metrics.append({"Name": "UpstreamLatency", "Unit": "Milliseconds"})
         fields["UpstreamLatency"] = upstream_ms
-    directives = [{"Dimensions": [["FunctionName"]], "Metrics": metrics}]
+    directives: list[dict[str, Any]] = [{"Dimensions": [["FunctionName"]], "Metrics": metrics}]
     if upstream_error is not None:
-        directives[0]["Metrics"].append({"Name": "UpstreamErrors", "Unit": "Count"})
+        metrics.append({"Name": "UpstreamErrors", "Unit": "Count"})
         directives.append(
             {
                 "Dimensions": [["FunctionName", "ErrorType"]],

@@ -3,6 +3,7 @@
 
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const API_URL_KEY = "sagemaker-proxy.apiUrl";
+const API_KEY_KEY = "sagemaker-proxy.apiKey";
 const DEFAULT_API_URL = "http://127.0.0.1:8000";
 
 const $ = (id) => document.getElementById(id);
@@ -10,9 +11,15 @@ const apiUrlInput = $("api-url");
 const statusLine = $("status");
 const results = $("results");
 
+const apiKeyInput = $("api-key");
+
 apiUrlInput.value = localStorage.getItem(API_URL_KEY) || DEFAULT_API_URL;
 apiUrlInput.addEventListener("change", () => {
   localStorage.setItem(API_URL_KEY, apiUrlInput.value.trim());
+});
+apiKeyInput.value = localStorage.getItem(API_KEY_KEY) || "";
+apiKeyInput.addEventListener("change", () => {
+  localStorage.setItem(API_KEY_KEY, apiKeyInput.value.trim());
 });
 
 // Tabs: one flower, or a batch pasted as CSV.
@@ -70,9 +77,12 @@ async function predict(body, submitButton) {
   try {
     let response;
     try {
+      const headers = { "Content-Type": "application/json" };
+      const apiKey = apiKeyInput.value.trim();
+      if (apiKey) headers["x-api-key"] = apiKey;
       response = await fetch(`${base}/predict`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers,
         body: JSON.stringify(body),
       });
     } catch {
