@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from chalicelib import clients
+from chalicelib.settings import Settings
 from tests.conftest import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, StubbedSageMaker, model_answer
 
 JSON = {"Content-Type": "application/json"}
@@ -141,6 +143,30 @@ def test_body_over_the_limit_is_413_before_parsing(
     response = post(api, " " * (64 * 1024 + 1))
     assert response.status_code == 413
     assert response.json_body["Code"] == "PayloadTooLargeError"
+    assert sagemaker.calls == []
+
+
+HUNDRED_THOUSAND_LEVELS = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_100_000_levels_of_nesting_are_413_at_the_default_limit(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    response = post(api, HUNDRED_THOUSAND_LEVELS)
+    assert response.status_code == 413
+    assert sagemaker.calls == []
+
+
+def test_100_000_levels_of_nesting_are_a_clean_400_when_the_limit_allows_them(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given a stage whose body limit lets 200 KB through
+    clients._settings = Settings(endpoint_name=ENDPOINT_NAME, max_body_bytes=300_000)
+    # When 100,000 nested arrays arrive (json.loads would raise RecursionError here)
+    response = post(api, HUNDRED_THOUSAND_LEVELS)
+    # Then the parser's depth limit answers, not a crash
+    assert response.status_code == 400
+    assert response.json_body["Errors"][0]["field"] == "body"
     assert sagemaker.calls == []
 
 
