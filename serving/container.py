@@ -8,19 +8,15 @@ background, so the health check tells the truth while it does.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from serving.invocations import MAX_PAYLOAD_BYTES, invoke
+from serving.invocations import RoutedApp, invoke, json_response
 from serving.model import ModelInputError, XGBoostModel
 
 # SageMaker unpacks model.tar.gz here; SM_MODEL_DIR overrides it (as in SageMaker's toolkits).
@@ -28,7 +24,7 @@ DEFAULT_MODEL_DIR = "/opt/ml/model"
 logger = logging.getLogger(__name__)
 
 
-class ContainerApp:
+class ContainerApp(RoutedApp):
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
         self.model: XGBoostModel | None = None
@@ -48,33 +44,19 @@ class ContainerApp:
             self.load_error = f"{type(error).__name__}: {error}"
             logger.error("model not loaded from %s: %s", self.model_dir, self.load_error)
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_PAYLOAD_BYTES
-        try:
-            rule, args = self.url_map.bind_to_environ(environ).match()
-            response = getattr(self, rule)(request, **args)
-        except HTTPException as error:  # 404, 405, 413
-            response = _json(error.code or 500, {"message": error.description})
-        return response(environ, start_response)
-
     def ping(self, request: Request) -> Response:
         if self.model is not None:
             return Response(status=200)
         status = "failed" if self.load_error else "loading"
-        return _json(503, {"status": status})
+        return json_response(503, {"status": status})
 
     def invocations(self, request: Request) -> Response:
         if self.model is None:
-            return _json(503, {"message": "The model is not loaded."})
+            return json_response(503, {"message": "The model is not loaded."})
         try:
             return invoke(self.model, request, accept_json_input=True)
         except ModelInputError as error:
-            return _json(error.status, {"message": str(error)})
-
-
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
+            return json_response(error.status, {"message": str(error)})
 
 
 def create_app() -> ContainerApp:

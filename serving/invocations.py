@@ -5,13 +5,41 @@ container, so both serve the model the same way."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from serving.model import ModelInputError, XGBoostModel, format_csv, format_json
 
 # SageMaker's InvokeEndpoint payload limit; a container never sees more.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+
+class RoutedApp:
+    """A WSGI app whose ``url_map`` endpoints name its methods; HTTP errors answer in JSON."""
+
+    url_map: Map
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        request.max_content_length = MAX_PAYLOAD_BYTES
+        try:
+            rule, args = self.url_map.bind_to_environ(environ).match()
+            response = getattr(self, rule)(request, **args)
+        except HTTPException as error:  # 404, 405, 413
+            response = json_response(error.code or 500, {"message": error.description})
+        self.finish(response)
+        return response(environ, start_response)
+
+    def finish(self, response: Response) -> None:
+        """Last touches on every answer."""
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
 
 
 def media_type(header: str | None) -> str:

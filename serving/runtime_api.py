@@ -14,11 +14,10 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from serving.invocations import MAX_PAYLOAD_BYTES, invoke
+from serving.invocations import RoutedApp, invoke
 from serving.model import ModelInputError, XGBoostModel
 
 # Error messages mimic AWS, account id included, so the proxy's scrubbing is exercised.
@@ -27,7 +26,7 @@ DEFAULT_REGION = "us-east-1"
 VARIANT_NAME = "AllTraffic"
 
 
-class RuntimeApi:
+class RuntimeApi(RoutedApp):
     """Serves one model under one or more endpoint names."""
 
     def __init__(
@@ -46,20 +45,8 @@ class RuntimeApi:
             ]
         )
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_PAYLOAD_BYTES
-        try:
-            rule, args = self.url_map.bind_to_environ(environ).match()
-            response = getattr(self, rule)(request, **args)
-        except HTTPException as error:
-            response = Response(
-                json.dumps({"message": error.description}),
-                status=error.code,
-                content_type="application/json",
-            )
+    def finish(self, response: Response) -> None:
         response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
-        return response(environ, start_response)
 
     # -- container contract -------------------------------------------------
     def ping(self, request: Request) -> Response:
