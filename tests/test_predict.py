@@ -71,6 +71,14 @@ def test_batch_keeps_order_and_uses_training_feature_order(
     assert labels == ["setosa", "virginica", "virginica"]
 
 
+def test_missing_content_type_is_read_as_json(api: Client, sagemaker: StubbedSageMaker) -> None:
+    # As Chalice (and API Gateway's proxy integration) do: no Content-Type means JSON.
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    response = api.http.post("/predict", headers={}, body=json.dumps(SETOSA))
+    assert response.status_code == 200
+    assert response.json_body["predictions"][0]["label"] == "setosa"
+
+
 def test_charset_in_content_type_is_still_json(api: Client, sagemaker: StubbedSageMaker) -> None:
     expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
     response = post(api, SETOSA, {"Content-Type": "application/json; charset=utf-8"})
