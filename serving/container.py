@@ -1,16 +1,17 @@
 """The model container's WSGI app: SageMaker's contract for a container of your own.
 
-``GET /ping`` answers 200 once the model is loaded (503 while it loads or if it failed), and
+``GET /ping`` answers 200 when the model is loaded and 503 when it could not be, and
 ``POST /invocations`` takes ``text/csv`` or ``application/json`` up to SageMaker's 6 MB.
-gunicorn serves it (see ``serving.entrypoint``); each worker loads the model in the
-background, so the health check tells the truth while it does.
+gunicorn serves it (see ``serving.entrypoint``). Each worker loads the model before it
+takes its first connection: SageMaker sends traffic after the first 200 from /ping, and a
+worker still loading in the background would then answer 503 to real requests (seen with
+two workers). Until a worker is ready, pings wait and time out, so health still fails.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 
 from werkzeug.routing import Map, Rule
@@ -47,8 +48,8 @@ class ContainerApp(RoutedApp):
     def ping(self, request: Request) -> Response:
         if self.model is not None:
             return Response(status=200)
-        status = "failed" if self.load_error else "loading"
-        return json_response(503, {"status": status})
+        # The reason is in the container's log, not in an answer anyone may read.
+        return json_response(503, {"status": "failed"})
 
     def invocations(self, request: Request) -> Response:
         if self.model is None:
@@ -62,5 +63,6 @@ class ContainerApp(RoutedApp):
 def create_app() -> ContainerApp:
     """gunicorn's app factory: ``serving.container:create_app()``, called in each worker."""
     app = ContainerApp(Path(os.environ.get("SM_MODEL_DIR", DEFAULT_MODEL_DIR)))
-    threading.Thread(target=app.load, name="load-model", daemon=True).start()
+    # In the worker, after the fork: no OpenMP state is shared across processes.
+    app.load()
     return app
