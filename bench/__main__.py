@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.events import LambdaContext, predict_event
+from bench.events import FEATURES, LambdaContext, predict_event, records
 from scripts import processes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -217,13 +217,9 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
             aws_secret_access_key="bench",
         )
         for rows, calls in ((1, 300), (100, 60)):
-            records = predict_event(rows)["body"]
+            body = predict_event(rows)["body"]
             csv = "\n".join(
-                ",".join(
-                    str(r[name])
-                    for name in ("sepal_length", "sepal_width", "petal_length", "petal_width")
-                )
-                for r in ([json.loads(records)] if rows == 1 else json.loads(records)["instances"])
+                ",".join(str(record[name]) for name in FEATURES) for record in records(rows)
             )
             started = time.perf_counter()
             for _ in range(calls):
@@ -239,7 +235,7 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
                 # A new connection each time: chalice local's keep-alive waits for delayed ACKs.
                 answer = requests.post(
                     f"{stack.proxy_url}/predict",
-                    data=records,
+                    data=body,
                     headers={"Content-Type": "application/json"},
                     timeout=30,
                 )

@@ -9,20 +9,32 @@ Chalice writes into the template itself, and the endpoint type), so each fact ha
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CHALICE_CONFIG_DIR = Path(__file__).resolve().parent.parent / "chalice_app" / ".chalice"
+CHALICE_DIR = Path(__file__).resolve().parent.parent / "chalice_app"
+CHALICE_CONFIG_DIR = CHALICE_DIR / ".chalice"
 # API Gateway's REST integration limit; the proxy's own budget stays under it (DESIGN.md).
 INTEGRATION_TIMEOUT_MS = 29_000
-# The proxy's answers and the gateway's errors expose the same headers to browsers.
-EXPOSED_HEADERS = "X-Request-Id,Retry-After"
 # The gateway's own errors (403 missing key, 429 throttled, 413, 504...) in the proxy's shape.
 ERROR_TEMPLATE = (
     '{"Code": "$context.error.responseType", "Message": $context.error.messageString, '
     '"RequestId": "$context.requestId"}'
 )
+
+
+@contextmanager
+def chalice_app_importable() -> Iterator[None]:
+    """Lets ``app`` and ``chalicelib`` be imported, as Lambda would (importing makes no AWS call)."""
+    sys.path.insert(0, str(CHALICE_DIR))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(CHALICE_DIR))
 
 
 class GatewayConfigError(ValueError):
@@ -38,7 +50,6 @@ class GatewaySettings:
     daily_quota: int
     cors_origin: str
     reserved_concurrency: int
-    api_gateway_stage: str
 
     @classmethod
     def load(cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR) -> GatewaySettings:
@@ -67,9 +78,6 @@ class GatewaySettings:
             daily_quota=int(ours["daily_quota"]),
             cors_origin=environment.get("CORS_ALLOW_ORIGIN", ""),
             reserved_concurrency=int(theirs.get("reserved_concurrency", 0)),
-            api_gateway_stage=theirs.get(
-                "api_gateway_stage", chalice.get("api_gateway_stage", "api")
-            ),
         )
         if min(settings.rate_limit, settings.burst_limit, settings.daily_quota) <= 0:
             raise GatewayConfigError(f"stage {stage}: rate, burst and quota must be positive")
@@ -86,6 +94,10 @@ def gateway_responses(origin: str) -> dict[str, Any]:
     """The gateway's own 4XX and 5XX answers with the stage's CORS headers and the proxy's
     error shape. In the OpenAPI body (not as separate resources) so that every deployment of
     the API carries them."""
+    with chalice_app_importable():
+        # The proxy's own answers expose the same headers to browsers.
+        from chalicelib.cors import EXPOSED_HEADERS
+
     # Values are API Gateway mapping expressions: literals in single quotes.
     headers = {
         "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",

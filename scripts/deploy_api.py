@@ -27,8 +27,10 @@ from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from scripts.api_gateway import (
     CHALICE_CONFIG_DIR,
+    CHALICE_DIR,
     GatewayConfigError,
     GatewaySettings,
+    chalice_app_importable,
     merge_template,
 )
 from scripts.aws import AwsClients, project_tags
@@ -36,7 +38,6 @@ from scripts.deploy_endpoint import Deployment, ensure_bucket
 from scripts.processes import chalice_executable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHALICE_DIR = REPO_ROOT / "chalice_app"
 # CloudFormation's limit for a template passed inline.
 TEMPLATE_BODY_LIMIT = 51_200
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -48,11 +49,8 @@ class DeployFailed(Exception):
 
 def app_routes() -> dict[str, list[str]]:
     """Paths and methods of app.py (importing it makes no AWS call)."""
-    sys.path.insert(0, str(CHALICE_DIR))
-    try:
+    with chalice_app_importable():
         from app import app
-    finally:
-        sys.path.remove(str(CHALICE_DIR))
     return {path: sorted(methods) for path, methods in app.routes.items()}
 
 
