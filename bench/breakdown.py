@@ -42,7 +42,9 @@ def variants() -> dict[str, Handler]:
     return {
         "bare Lambda": bare_lambda.handler,
         "our client call only (botocore, standard retries)": lambda e, c: predictor.predict(row),
-        "our service: validate, CSV, call, label": lambda e, c: service.predict(e["body"]),
+        "our service: validate, CSV, call, label": lambda e, c: service.predict(
+            e["body"], "application/json"
+        ),
         "bare Chalice route + our client call": minimal,
         "the proxy: Chalice, middleware, service, log line": app,
     }

@@ -13,9 +13,14 @@ app.debug = False
 app.register_middleware(http_boundary, "http")
 
 
-@app.route("/predict", methods=["POST"], content_types=["application/json"])
+# Every content type reaches the view: Chalice's own match is too lenient
+# (chalicelib/media_type.py), so the service checks it and answers 415 itself.
+@app.route("/predict", methods=["POST"], content_types=["*/*"])
 def predict() -> dict:
-    return service.predict(_request().raw_body or b"")
+    request = _request()
+    return service.predict(
+        request.raw_body or b"", request.headers.get("content-type"), _time_left()
+    )
 
 
 @app.route("/health", methods=["GET"])
@@ -37,6 +42,13 @@ def predict_preflight() -> Response:
 @app.route("/health", methods=["OPTIONS"])
 def health_preflight() -> Response:
     return preflight("GET,OPTIONS")
+
+
+def _time_left() -> float | None:
+    """Seconds this invocation has left before Lambda (or `chalice local`) stops it."""
+    context = app.lambda_context
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000 if remaining else None
 
 
 def _request() -> Request:

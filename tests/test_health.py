@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import botocore.session
 import pytest
 from chalice.test import Client
 
@@ -38,16 +39,36 @@ def test_deep_health_is_ok_when_in_service(api: Client, sagemaker: StubbedSageMa
     assert "arn:" not in response.body.decode()
 
 
-@pytest.mark.parametrize("status", ["Creating", "Updating", "Failed", "OutOfService"])
-def test_deep_health_is_503_unless_in_service(
+def endpoint_statuses() -> list[str]:
+    """Every EndpointStatus in botocore's sagemaker service model: a new one fails the test
+    below until it is sorted into serving or not."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return list(model.shape_for("EndpointStatus").enum)
+
+
+# While these, SageMaker routes traffic to a fleet (DESIGN.md, EndpointStatus).
+SERVING = {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
+NOT_SERVING = {"Creating", "Failed", "OutOfService", "Deleting"}
+
+
+def test_every_status_is_sorted_into_serving_or_not() -> None:
+    assert set(endpoint_statuses()) == SERVING | NOT_SERVING
+
+
+@pytest.mark.parametrize("status", endpoint_statuses())
+def test_deep_health_is_200_exactly_while_the_endpoint_serves(
     api: Client, sagemaker: StubbedSageMaker, status: str
 ) -> None:
     sagemaker.control.add_response(
         "describe_endpoint", describe_answer(status), {"EndpointName": ENDPOINT_NAME}
     )
     response = api.http.get("/health?deep=true")
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "30"
+    if status in SERVING:
+        assert response.status_code == 200
+        assert response.json_body == {"status": "ok", "endpoint_status": status}
+    else:
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "30"
 
 
 def test_deep_health_for_a_missing_endpoint_is_503_without_the_arn(

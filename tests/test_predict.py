@@ -178,16 +178,76 @@ def test_100_000_levels_of_nesting_are_a_clean_400_when_the_limit_allows_them(
     assert sagemaker.calls == []
 
 
-@pytest.mark.parametrize(
-    "content_type", ["text/plain", "text/csv", "application/x-www-form-urlencoded"]
-)
-def test_other_content_types_are_415(
+NOT_JSON = [
+    "text/plain",
+    "text/csv",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    # Chalice's own check lets these through (it splits on , and ; and accepts */*); a browser
+    # sends text/plain cross-origin without a preflight.
+    "text/plain;application/json",
+    "text/plain, application/json",
+    "application/json, text/plain",
+    "*/*",
+    "application/*",
+    "text/plain; charset=application/json",
+    # Near misses and malformed headers.
+    "application/jsonp",
+    "application/json-patch+json",
+    "text/json",
+    "application/ json",
+    "application/json; charset",
+    "application/json; charset=latin-1",
+    "application/json; charset=utf-16",
+    "",
+    ";",
+]
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON)
+def test_anything_but_json_is_415_before_any_upstream_call(
     api: Client, sagemaker: StubbedSageMaker, content_type: str
 ) -> None:
-    response = post(api, SETOSA, {"Content-Type": content_type})
+    response = post(api, SETOSA, {"Content-Type": content_type, "Origin": LOCAL_STAGE_ORIGIN})
     assert response.status_code == 415
     assert response.json_body["Code"] == "UnsupportedMediaType"
-    assert "RequestId" in response.json_body
+    assert response.json_body["RequestId"] == response.headers["X-Request-Id"]
+    assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    assert sagemaker.calls == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "APPLICATION/JSON",
+        "application/json;",
+        "application/json; charset=UTF-8",
+        'application/json ; charset="utf-8"',
+        "application/json; version=1; charset=utf-8",
+    ],
+)
+def test_json_with_any_parameters_is_accepted(
+    api: Client, sagemaker: StubbedSageMaker, content_type: str
+) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    assert post(api, SETOSA, {"Content-Type": content_type}).status_code == 200
+
+
+def test_thousands_of_problems_list_the_first_20_and_the_total(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given a 64 KB body of unknown keys (6,504 problems were once all listed: 389 KB)
+    body = "{" + ",".join(f'"k{n}":1' for n in range(6_500)) + "}"
+    assert len(body) <= 64 * 1024
+    response = post(api, body)
+    assert response.status_code == 400
+    error = response.json_body
+    assert len(error["Errors"]) == 20
+    assert error["ErrorCount"] == 6_504  # the 6,500 unknown keys and the 4 missing features
+    assert str(error["ErrorCount"]) in error["Message"]
+    # Then the answer is never much larger than the request
+    assert len(response.body) < len(body) and len(response.body) < 4_000
     assert sagemaker.calls == []
 
 
@@ -246,19 +306,40 @@ def test_upstream_errors_map_to_documented_status_without_leaking(
 
 
 BAD_ANSWERS = [
-    ("not json", b"0.9,0.05,0.05"),
-    ("wrong top-level shape", b'{"scores": [[0.9, 0.05, 0.05]]}'),
-    ("wrong row count", b'{"predictions": [{"score": [0.9, 0.05, 0.05]}, {"score": [1, 0, 0]}]}'),
-    ("wrong class count", b'{"predictions": [{"score": [0.9, 0.1]}]}'),
-    ("non-numbers", b'{"predictions": [{"score": ["a", "b", "c"]}]}'),
-    ("NaN", b'{"predictions": [{"score": [NaN, 0.5, 0.5]}]}'),
-    ("out of range", b'{"predictions": [{"score": [7.0, 0.5, 0.5]}]}'),
+    # (case, payload, what the log line says it got)
+    ("not json", b"0.9,0.05,0.05", "not JSON"),
+    # Built-in XGBoost 1.0-1 and 1.2-1 ignore Accept and answer rows as text.
+    ("old container, one row", b"[0.9, 0.05, 0.05]", "[float x3]"),
+    ("old container, two rows", b"[0.9, 0.05, 0.05],[0.1, 0.2, 0.7]", "not JSON"),
+    # SAGEMAKER_INFERENCE_OUTPUT on the model renames the keys (serve_utils.py, 3.0-5).
+    (
+        "selectable inference output",
+        b'{"predictions": [{"predicted_label": 0, "probabilities": [0.9, 0.05, 0.05]}]}',
+        "'predicted_label'",
+    ),
+    ("wrong top-level shape", b'{"scores": [[0.9, 0.05, 0.05]]}', "'scores'"),
+    (
+        "wrong row count",
+        b'{"predictions": [{"score": [0.9, 0.05, 0.05]}, {"score": [1, 0, 0]}]}',
+        "2 rows for 1",
+    ),
+    ("wrong class count", b'{"predictions": [{"score": [0.9, 0.1]}]}', "2 scores for 3"),
+    ("non-numbers", b'{"predictions": [{"score": ["a", "b", "c"]}]}', "str"),
+    ("NaN", b'{"predictions": [{"score": [NaN, 0.5, 0.5]}]}', "problems"),
+    ("out of range", b'{"predictions": [{"score": [7.0, 0.5, 0.5]}]}', "problems"),
 ]
 
 
-@pytest.mark.parametrize(("case", "payload"), BAD_ANSWERS, ids=[a[0] for a in BAD_ANSWERS])
-def test_bad_model_answer_is_502(
-    api: Client, sagemaker: StubbedSageMaker, case: str, payload: bytes
+@pytest.mark.parametrize(
+    ("case", "payload", "logged"), BAD_ANSWERS, ids=[a[0] for a in BAD_ANSWERS]
+)
+def test_bad_model_answer_is_502_and_the_log_says_what_came(
+    api: Client,
+    sagemaker: StubbedSageMaker,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    payload: bytes,
+    logged: str,
 ) -> None:
     import io
 
@@ -274,6 +355,8 @@ def test_bad_model_answer_is_502(
     response = post(api, SETOSA)
     assert response.status_code == 502
     assert response.json_body["Code"] == "BadGatewayError"
+    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert logged in log["detail"]
 
 
 def test_one_json_log_line_per_request(

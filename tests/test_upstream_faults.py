@@ -79,6 +79,28 @@ def timed_post(api: Client) -> tuple[object, float]:
 
 
 GOOD_ANSWER = b'{"predictions": [{"score": [0.9, 0.05, 0.05]}]}'
+# What a client is told to wait; none where retrying cannot help (a misconfigured stage) or
+# where the proxy already waited its whole budget (timeouts).
+RETRY_AFTER = {
+    "model not ready": "5",
+    "throttled": "1",
+    "throttled, message null": "1",
+    "service unavailable": "2",
+    "dropped connection": "2",
+    "dropped mid-body": "2",
+}
+
+
+def raw_error(code: str | None, status: int, body: bytes) -> Fault:
+    return Fault(status=status, error_code=code, body=body)
+
+
+def aws_error_trickled(seconds: float) -> Fault:
+    fault = aws_error("InternalFailure", 500, LEAKY)
+    fault.trickle_seconds = seconds
+    return fault
+
+
 FAULTS = [
     # (case, fault, our status, attempts botocore makes)
     ("endpoint not found", aws_error("ValidationError", 400, LEAKY), 503, 1),
@@ -96,11 +118,38 @@ FAULTS = [
     ),
     ("model not ready", aws_error("ModelNotReadyException", 429, LEAKY), 503, 1),
     ("throttled", aws_error("ThrottlingException", 400, "Rate exceeded"), 429, 2),
+    # What SageMaker sends when throttling (opensearch-project/ml-commons#2429).
+    (
+        "throttled, message null",
+        raw_error("ThrottlingException", 400, b'{"message": null}'),
+        429,
+        2,
+    ),
+    (
+        "validation error, message null",
+        raw_error("ValidationError", 400, b'{"message": null}'),
+        503,
+        1,
+    ),
+    (
+        "error, message a number",
+        raw_error("ModelError", 424, b'{"message": 7, "OriginalStatusCode": "400"}'),
+        422,
+        1,
+    ),
+    ("error, body not JSON", raw_error("InternalFailure", 500, b"<html>oops</html>"), 502, 2),
+    ("error, no code at all", raw_error(None, 500, b"{}"), 502, 2),
     ("internal failure", aws_error("InternalFailure", 500, LEAKY), 502, 2),
     ("service unavailable", aws_error("ServiceUnavailable", 503, LEAKY), 503, 2),
     ("internal dependency", aws_error("InternalDependencyException", 530, LEAKY), 502, 1),
     ("slow past the read timeout", Fault(body=GOOD_ANSWER, delay_seconds=1.5), 504, 2),
-    ("dropped connection", Fault(drop_connection=True), 502, 2),
+    # Each byte inside the 1 s read timeout: only the proxy's own deadline ends these.
+    ("answer trickled a byte every 0.2 s", Fault(body=GOOD_ANSWER, trickle_seconds=0.2), 504, 1),
+    ("error trickled a byte every 0.5 s", aws_error_trickled(0.5), 504, 1),
+    ("stall after the headers", Fault(body=GOOD_ANSWER, stall_after_headers=True), 504, 1),
+    # The endpoint went away: safe to retry, so 503 with Retry-After.
+    ("dropped connection", Fault(drop_connection=True), 503, 2),
+    ("dropped mid-body", Fault(body=GOOD_ANSWER, drop_mid_body=True), 503, 1),
     ("200 not the model's format", answer(b"0.9,0.05,0.05"), 502, 1),
     (
         "200 with the wrong row count",
@@ -124,6 +173,7 @@ def test_fault_gets_documented_status_attempts_and_time(
     assert response.status_code == status, response.body  # type: ignore[attr-defined]
     assert runtime.attempts == attempts
     assert elapsed <= WORST_CASE + 0.5
+    assert response.headers.get("Retry-After") == RETRY_AFTER.get(case)  # type: ignore[attr-defined]
     body = response.body.decode()  # type: ignore[attr-defined]
     for secret in ("123456789012", "arn:", "Traceback", "boom"):
         assert secret not in body
@@ -161,3 +211,21 @@ def test_a_client_that_cannot_be_made_is_503_not_500(
         response, _ = timed_post(api)
     assert response.status_code == 503  # type: ignore[attr-defined]
     assert "Region" not in response.body.decode()  # type: ignore[attr-defined]
+
+
+def test_the_lambdas_remaining_time_bounds_the_call(runtime: FaultyRuntime, tmp_path: Path) -> None:
+    # Given a stage whose Lambda stops after 2 s, well inside the 5 s budget of its timeouts
+    project = fault_stage_project(tmp_path, runtime.url)
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["stages"]["faults"]["lambda_timeout"] = 2
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    runtime.fault = Fault(body=GOOD_ANSWER, trickle_seconds=0.2)
+    from app import app
+
+    clients.reset()
+    # When the upstream trickles its answer
+    with Client(app, stage_name="faults", project_dir=str(project)) as api:
+        response, elapsed = timed_post(api)
+    # Then the proxy answers 504 itself before the Lambda would be stopped
+    assert response.status_code == 504  # type: ignore[attr-defined]
+    assert elapsed < 2.0

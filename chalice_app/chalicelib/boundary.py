@@ -47,6 +47,7 @@ def error_response(error: ApiError, request_id: str) -> Response:
     body: dict[str, Any] = {"Code": error.code, "Message": error.message, "RequestId": request_id}
     if error.problems is not None:
         body["Errors"] = error.problems
+        body["ErrorCount"] = error.problem_count
     headers: dict[str, str | list[str]] = {}
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)

@@ -63,6 +63,7 @@ def get_predictor() -> SageMakerPredictor:
             settings.endpoint_name,
             load_metadata().class_labels,
             settings.target_variant,
+            budget_seconds=settings.worst_case_seconds(),
         )
     return _predictor
 

@@ -6,12 +6,17 @@ account ids, ARNs and the model's own message) goes only to ``log_detail``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 from chalice.app import ChaliceUnhandledError
 
@@ -33,12 +38,15 @@ class ApiError(ChaliceUnhandledError):
         log_detail: str | None = None,
         retry_after: int | None = None,
         problems: list[dict[str, str]] | None = None,
+        problem_count: int | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.log_detail = log_detail
         self.retry_after = retry_after
         self.problems = problems
+        # All the problems found; ``problems`` lists at most the first few.
+        self.problem_count = len(problems) if problem_count is None and problems else problem_count
         # True when SageMaker (not the client or the configuration) failed: set by from_botocore.
         self.upstream = False
         # How long the failed call took, for the UpstreamLatency metric.
@@ -47,6 +55,11 @@ class ApiError(ChaliceUnhandledError):
 
 class InvalidRequest(ApiError):
     status, code, message = 400, "BadRequestError", "The request body is invalid."
+
+
+class UnsupportedMediaType(ApiError):
+    # The code Chalice's own 415 carries, so clients see one code whoever answers.
+    status, code, message = 415, "UnsupportedMediaType", "Content-Type must be application/json."
 
 
 class PayloadTooLarge(ApiError):
@@ -73,6 +86,16 @@ class UpstreamTimeout(ApiError):
     status, code, message = 504, "GatewayTimeoutError", "The model did not answer in time."
 
 
+# Seconds a client should wait before retrying, by cause.
+RETRY_THROTTLED = 1
+RETRY_SERVICE_UNAVAILABLE = 2
+# The connection broke mid-request: the instance died or is being replaced. A prediction
+# has no side effects, so a retry is safe, and with more than one instance it lands elsewhere.
+RETRY_CONNECTION_LOST = 2
+RETRY_MODEL_NOT_READY = 5
+RETRY_UNREACHABLE = 5
+
+
 def from_botocore(error: BotoCoreError | ClientError) -> ApiError:
     """Map an InvokeEndpoint or DescribeEndpoint failure to the status in the design's table."""
     mapped = _from_client_error(error) if isinstance(error, ClientError) else _from_botocore(error)
@@ -85,29 +108,43 @@ def _from_botocore(error: BotoCoreError) -> ApiError:
     if isinstance(error, (ReadTimeoutError, ConnectTimeoutError)):
         return UpstreamTimeout(log_detail=detail)
     if isinstance(error, EndpointConnectionError):
-        return EndpointUnavailable(log_detail=detail, retry_after=5)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_UNREACHABLE)
+    if isinstance(error, (ConnectionClosedError, ResponseStreamingError, IncompleteReadError)):
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_CONNECTION_LOST)
     return UpstreamFailure(log_detail=detail)
 
 
+def _text(value: Any) -> str:
+    """A field of an error body as text: AWS sends ``{"message": null}`` when throttling
+    (opensearch-project/ml-commons#2429), and any field may be missing or of another type."""
+    return value if isinstance(value, str) else ""
+
+
 def _from_client_error(error: ClientError) -> ApiError:
-    code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
-    request_id = error.response.get("ResponseMetadata", {}).get("RequestId")
-    detail = f"{code}: {message} (sagemaker request id {request_id})"
-    if code == "ValidationError" and "not found" in message.lower():
-        return EndpointUnavailable(log_detail=detail)
-    if code == "ValidationException" and "could not find endpoint" in message.lower():
-        return EndpointUnavailable(log_detail=detail)
+    response: Any = error.response if isinstance(error.response, dict) else {}
+    fields = response.get("Error") if isinstance(response.get("Error"), dict) else {}
+    metadata = response.get("ResponseMetadata")
+    code = _text(fields.get("Code"))
+    message = _text(fields.get("Message"))
+    request_id = metadata.get("RequestId") if isinstance(metadata, dict) else None
+    detail = f"{code or 'no code'}: {message or 'no message'} (sagemaker request id {request_id})"
+    if code in ("ValidationError", "ValidationException"):
+        # The proxy builds every part of the call but the stage's endpoint name and target
+        # variant, so SageMaker refusing it ("Endpoint X of account N not found", an unknown
+        # variant) is a deployment fault; retrying will not help.
+        return EndpointUnavailable(log_detail=f"stage configuration refused: {detail}")
     if code == "ModelError":
-        original = error.response.get("OriginalStatusCode")
+        original = response.get("OriginalStatusCode")
+        if isinstance(original, str) and original.isdigit():
+            original = int(original)
         if isinstance(original, int) and 400 <= original < 500:
             return ModelRejectedInput(log_detail=detail)
         return UpstreamFailure(log_detail=detail)
     if code == "ModelNotReadyException":
-        return EndpointUnavailable(log_detail=detail, retry_after=5)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_MODEL_NOT_READY)
     if code in THROTTLING_CODES:
-        return Throttled(log_detail=detail, retry_after=1)
+        return Throttled(log_detail=detail, retry_after=RETRY_THROTTLED)
     if code == "ServiceUnavailable":
-        return EndpointUnavailable(log_detail=detail, retry_after=2)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_SERVICE_UNAVAILABLE)
     # InternalFailure, InternalDependencyException, access denied and any other upstream 4xx.
     return UpstreamFailure(log_detail=detail)

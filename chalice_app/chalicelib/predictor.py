@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from chalicelib import errors
+from chalicelib.deadline import DeadlineExceeded, call_within
 from chalicelib.schemas import ModelAnswer
 
 # SageMaker's InvokeEndpoint payload limit; botocore does not check it.
@@ -41,13 +42,18 @@ class SageMakerPredictor:
         endpoint_name: str,
         class_labels: tuple[str, ...],
         target_variant: str | None = None,
+        budget_seconds: float = 21.0,
     ) -> None:
         self._client = client
         self._endpoint_name = endpoint_name
         self._class_labels = class_labels
         self._target_variant = target_variant
+        # The whole call, retries and the answer's body included (Settings.worst_case_seconds).
+        self._budget_seconds = budget_seconds
 
-    def predict(self, rows: list[list[float]]) -> PredictionResult:
+    def predict(self, rows: list[list[float]], time_left: float | None = None) -> PredictionResult:
+        """``time_left``: seconds the caller can still wait (under Lambda, what the invocation
+        has left); the call gets the smaller of that and the stage's budget."""
         body = to_csv(rows)
         if len(body) > MAX_INVOKE_PAYLOAD_BYTES:
             raise errors.PayloadTooLarge(
@@ -61,12 +67,22 @@ class SageMakerPredictor:
         }
         if self._target_variant:
             request["TargetVariant"] = self._target_variant
+        budget = self._budget_seconds if time_left is None else min(time_left, self._budget_seconds)
+
+        def invoke() -> tuple[dict[str, Any], bytes]:
+            response = self._client.invoke_endpoint(**request)
+            return response, response["Body"].read()
+
         started = time.perf_counter()
         try:
-            response = self._client.invoke_endpoint(**request)
-            payload = response["Body"].read()
-        except (ClientError, BotoCoreError) as error:
-            mapped = errors.from_botocore(error)
+            response, payload = call_within(budget, invoke)
+        except (ClientError, BotoCoreError, DeadlineExceeded) as error:
+            mapped = (
+                errors.UpstreamTimeout(log_detail=f"no complete answer within {budget:.1f} s")
+                if isinstance(error, DeadlineExceeded)
+                else errors.from_botocore(error)
+            )
+            mapped.upstream = True
             mapped.upstream_ms = (time.perf_counter() - started) * 1000
             raise mapped from error
         upstream_ms = (time.perf_counter() - started) * 1000
@@ -83,7 +99,8 @@ class SageMakerPredictor:
             answer = ModelAnswer.model_validate_json(payload)
         except ValidationError as error:
             raise errors.UpstreamFailure(
-                log_detail=f"model answer is not the expected JSON: {error.error_count()} problems"
+                log_detail=f'model answer is not {{"predictions": [{{"score": [...]}}]}}: '
+                f"{error.error_count()} problems, got {answer_shape(payload)}"
             ) from None
         if len(answer.predictions) != expected_rows:
             raise errors.UpstreamFailure(
@@ -104,6 +121,29 @@ class SageMakerPredictor:
                 }
             )
         return predictions
+
+
+def answer_shape(payload: bytes) -> str:
+    """What a rejected answer looks like, for the log: its JSON structure without its numbers
+    (old containers answer ``[p, p],[p, p]`` as text; ``SAGEMAKER_INFERENCE_OUTPUT`` renames
+    the keys), or its first bytes when it is not JSON."""
+    try:
+        document = json.loads(payload)
+    except (ValueError, RecursionError):
+        return f"not JSON, {len(payload)} bytes starting {payload[:40]!r}"
+    return _shape(document, depth=0)
+
+
+def _shape(value: Any, depth: int) -> str:
+    if depth > 5:
+        return "..."
+    if isinstance(value, dict):
+        keys = sorted(value)[:8]
+        inner = ", ".join(f"{key!r}: {_shape(value[key], depth + 1)}" for key in keys)
+        return "{" + inner + (", ..." if len(value) > len(keys) else "") + "}"
+    if isinstance(value, list):
+        return f"[{_shape(value[0], depth + 1)} x{len(value)}]" if value else "[]"
+    return type(value).__name__
 
 
 def endpoint_status(client: Any, endpoint_name: str) -> str:

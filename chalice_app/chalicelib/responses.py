@@ -34,7 +34,12 @@ class ErrorBody(BaseModel):
     Message: str
     RequestId: str
     Errors: list[Problem] | None = Field(
-        default=None, description="For validation errors: one entry per problem."
+        default=None,
+        description="For validation errors: the first problems found, at most 20.",
+        max_length=20,
+    )
+    ErrorCount: int | None = Field(
+        default=None, ge=1, description="With Errors: how many problems there are in all."
     )
 
 

@@ -22,6 +22,9 @@ from chalicelib.metadata import ModelMetadata
 STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 # Longest field path echoed back to a client (unknown keys are client-chosen text).
 MAX_FIELD_PATH_CHARS = 120
+# Problems listed in one answer: a 64 KB body of unknown keys has thousands, and listing them
+# all made a 389 KB answer. The answer gives the total beside the first ones.
+MAX_PROBLEMS_LISTED = 20
 
 
 def record_model(metadata: ModelMetadata) -> type[BaseModel]:
@@ -73,9 +76,11 @@ def feature_rows(request: RootModel[Any], feature_names: tuple[str, ...]) -> lis
 
 
 def describe_problems(error: ValidationError) -> list[dict[str, str]]:
-    """Field path and reason of each problem; never the rejected value."""
+    """Field path and reason of the first problems (at most MAX_PROBLEMS_LISTED); never the
+    rejected value."""
     problems = []
-    for item in error.errors(include_url=False, include_input=False, include_context=False):
+    items = error.errors(include_url=False, include_input=False, include_context=False)
+    for item in items[:MAX_PROBLEMS_LISTED]:
         # The first element of a location is the union tag ("record"/"batch"): not the client's.
         location = (
             item["loc"][1:]

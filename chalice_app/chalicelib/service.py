@@ -12,13 +12,31 @@ from pydantic import ValidationError
 
 from chalicelib import errors, request_log
 from chalicelib.clients import get_control_client, get_predictor, get_settings
+from chalicelib.media_type import is_json
 from chalicelib.metadata import load_metadata
 from chalicelib.predictor import endpoint_status
 from chalicelib.schemas import describe_problems, feature_rows, request_model
 
+# DescribeEndpoint's EndpointStatus values during which the endpoint serves traffic: blue/green
+# updates and every autoscaling change are Updating, and the old fleet serves while it rolls
+# back or after a rollback failed (botocore's sagemaker service model, shape EndpointStatus;
+# DESIGN.md). Creating, Failed, OutOfService and Deleting serve nothing.
+SERVING_STATUSES = frozenset(
+    {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
+)
+# Seconds the proxy keeps for itself after the call: its answer and the log line.
+ANSWER_RESERVE_SECONDS = 0.5
 
-def predict(raw_body: bytes | str) -> dict[str, Any]:
-    """Validate the raw body once, forward its rows to the endpoint, label the answer."""
+
+def predict(
+    raw_body: bytes | str, content_type: str | None, time_left: float | None = None
+) -> dict[str, Any]:
+    """Validate the raw body once, forward its rows to the endpoint, label the answer.
+
+    ``time_left``: seconds until the caller gives up (under Lambda, the invocation's remaining
+    time), so the proxy answers 504 itself rather than the Lambda timing out."""
+    if not is_json(content_type):
+        raise errors.UnsupportedMediaType(log_detail=f"content type {content_type!r}"[:200])
     settings = get_settings()
     if len(raw_body) > settings.max_body_bytes:
         raise errors.PayloadTooLarge(
@@ -29,11 +47,18 @@ def predict(raw_body: bytes | str) -> dict[str, Any]:
         request = request_model(metadata, settings.max_batch_size).model_validate_json(raw_body)
     except ValidationError as error:
         problems = describe_problems(error)
+        count = error.error_count()
         request_log.add(invalid_fields=[problem["field"] for problem in problems])
-        raise errors.InvalidRequest(problems=problems) from None
+        message = None
+        if count > len(problems):
+            message = (
+                f"The request body is invalid: {count} problems, the first {len(problems)} listed."
+            )
+        raise errors.InvalidRequest(message, problems=problems, problem_count=count) from None
     rows = feature_rows(request, metadata.feature_names)
     request_log.add(batch_size=len(rows), endpoint=settings.endpoint_name)
-    result = get_predictor().predict(rows)
+    upstream_time = None if time_left is None else time_left - ANSWER_RESERVE_SECONDS
+    result = get_predictor().predict(rows, upstream_time)
     request_log.add(
         variant=result.variant,
         upstream_ms=round(result.upstream_ms, 2),
@@ -49,7 +74,7 @@ def predict(raw_body: bytes | str) -> dict[str, Any]:
 
 
 def health(deep: str | None) -> dict[str, Any]:
-    """Liveness; with ``deep=true`` also DescribeEndpoint, 503 unless the endpoint is InService."""
+    """Liveness; with ``deep=true`` also DescribeEndpoint, 503 unless the endpoint serves."""
     if deep not in (None, "true", "false"):
         raise errors.InvalidRequest(
             "The query parameter deep must be true or false.",
@@ -60,7 +85,7 @@ def health(deep: str | None) -> dict[str, Any]:
     settings = get_settings()
     status = endpoint_status(get_control_client(), settings.endpoint_name)
     request_log.add(endpoint=settings.endpoint_name, endpoint_status=status)
-    if status != "InService":
+    if status not in SERVING_STATUSES:
         raise errors.EndpointUnavailable(log_detail=f"endpoint status {status}", retry_after=30)
     return {"status": "ok", "endpoint_status": status}
 
