@@ -11,7 +11,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from serving.model import XGBoostModel
-from serving.runtime_api import DEFAULT_REGION, RuntimeApi
+from serving.runtime_api import DEFAULT_REGION, VARIANT_NAME, RuntimeApi
 
 DEFAULT_ENDPOINT_NAME = "iris-xgboost"
 
@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         dest="endpoint_names",
         help=f"endpoint name to answer for; repeat for more (default: {DEFAULT_ENDPOINT_NAME})",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        dest="variant_names",
+        help=f"production variant every endpoint has; repeat for more, the first answers calls "
+        f"without TargetVariant (default: {VARIANT_NAME})",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default: 8080)")
     parser.add_argument(
@@ -44,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     model = XGBoostModel.from_artifact(args.model)
     names = args.endpoint_names or [DEFAULT_ENDPOINT_NAME]
-    app = RuntimeApi(model, names, region=args.region)
+    app = RuntimeApi(
+        model, names, region=args.region, variant_names=args.variant_names or [VARIANT_NAME]
+    )
     server = make_server(args.host, args.port, app, threaded=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -5,6 +5,7 @@ container, so both serve the model the same way."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,28 +44,69 @@ def json_response(status: int, body: dict[str, Any]) -> Response:
 
 
 def media_type(header: str | None) -> str:
+    """The part before the first ``;``, lower-cased: what ``cgi.parse_header`` gives the
+    container (data_utils.py:100-103 and serve.py:172 at v3.0-5)."""
     return (header or "").split(";")[0].strip().lower()
 
 
+def _parameters(header: str | None) -> dict[str, str]:
+    """``name=value`` parameters after the media type, as ``cgi.parse_header`` reads them."""
+    parameters = {}
+    for part in (header or "").lower().split(";")[1:]:
+        name, _, value = part.partition("=")
+        parameters[name.strip()] = value.strip().strip('"')
+    return parameters
+
+
+# serve.py:31 at v3.0-5. This stand-in writes JSON and CSV; it answers 406 to the other two.
+SUPPORTED_ACCEPTS = ("application/json", "application/jsonlines", "application/x-recordio-protobuf", "text/csv")
+WRITTEN_ACCEPTS = ("application/json", "text/csv")
+
+
+def parse_accept(header: str | None) -> str:
+    """serve.py:163-179: matched exactly after parsing, so ``application/json, text/csv`` is
+    406; none or ``*/*`` means SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else text/csv."""
+    accept = media_type(header)
+    if not accept or accept == "*/*":
+        return os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "text/csv")
+    if accept not in WRITTEN_ACCEPTS:
+        raise ModelInputError(
+            f"Accept type {header} is not supported. Please use supported accept types: "
+            f"{list(SUPPORTED_ACCEPTS)}.",
+            406,
+        )
+    return accept
+
+
 def invoke(model: XGBoostModel, request: Request, accept_json_input: bool) -> Response:
-    """Raises ModelInputError (with the status a container answers) for unreadable input.
+    """One invocation, in the order the built-in container's ``invocations()`` takes its steps
+    (serve.py:207-249 at v3.0-5). Raises ModelInputError with the status it answers.
 
     ``accept_json_input`` is False for the local endpoint, which behaves like the built-in
-    XGBoost container (text/csv, libsvm and recordio-protobuf only)."""
-    content_type = media_type(request.content_type)
+    XGBoost container; True for this project's own image, which also reads JSON rows."""
     payload = request.get_data()  # raises RequestEntityTooLarge past max_content_length
-    if content_type == "text/csv":
-        rows = model.parse_csv(payload)
+    if not payload:
+        return Response(status=204)  # serve.py:209-211
+    content_type = media_type(request.content_type)
+    if content_type in ("text/csv", "csv"):
+        label_size = _parameters(request.content_type).get("label_size", "1")
+        if label_size != "1":  # data_utils.py:106-113
+            raise ModelInputError(
+                f"{request.content_type} is not an accepted csv ContentType. "
+                "Optional parameter label_size must be equal to 1",
+                415,
+            )
+        data = model.parse_csv(payload)
     elif content_type == "application/json" and accept_json_input:
-        rows = model.parse_json(payload)
+        data = model.parse_json(payload)
     else:
+        # The container reads a missing Content-Type as libsvm and also takes recordio-protobuf
+        # (data_utils.py:97-121); this stand-in reads CSV only and refuses the rest, as the
+        # container refuses types it does not know (serve.py:213-217).
         raise ModelInputError(f"Content type {content_type or 'none'} is not supported", 415)
-    probabilities = model.predict_rows(rows)
-    accept = request.headers.get("Accept") or ""
-    if "application/json" in accept:
+    probabilities = model.predict(data)
+    accept = parse_accept(request.headers.get("Accept"))
+    if accept == "application/json":
         return Response(json.dumps(format_json(probabilities)), content_type="application/json")
-    if accept and not any(kind in accept for kind in ("text/csv", "*/*")):
-        raise ModelInputError(
-            f"Accept {accept} is not supported: use text/csv or application/json", 406
-        )
-    return Response(format_csv(probabilities), content_type="text/csv")
+    # Flask's mimetype="text/csv" (serve.py:249) adds the charset.
+    return Response(format_csv(probabilities), content_type="text/csv; charset=utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import csv
 import json
 import math
 import tarfile
@@ -54,13 +54,46 @@ class XGBoostModel:
 
     def predict_csv(self, payload: bytes) -> np.ndarray:
         """Class probabilities, one row per CSV line (no header, features in training order)."""
-        return self.predict_rows(self.parse_csv(payload))
+        return self.predict(self.parse_csv(payload))
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.booster.inplace_predict(rows)
+        return self.predict(xgb.DMatrix(rows))
 
-    def parse_json(self, payload: bytes) -> np.ndarray:
-        """``{"instances": [[f1, f2, ...], ...]}``: rows of features in training order."""
+    def predict(self, data: xgb.DMatrix) -> np.ndarray:
+        """As the built-in container predicts (serve_utils.py:224-259 at v3.0-5): a model saved
+        by ``save_model`` is its "xgb_format", which skips the feature-count check
+        (serve_utils.py:200-220 applies to pickles only), so fewer columns than features are
+        missing values and more are XGBoost's own error, answered 400 (serve.py:225-229)."""
+        try:
+            return self.booster.predict(data, validate_features=False)
+        except xgb.core.XGBoostError as error:
+            raise ModelInputError(f"Unable to evaluate payload provided: {error}", 400) from None
+
+    def parse_csv(self, payload: bytes) -> xgb.DMatrix:
+        """The built-in container's CSV reading, step for step, so the local endpoint accepts and
+        refuses what it does; every failure is 415 (serve_utils.py:118-130, encoder.py:35-56):
+        the body stripped, the delimiter sniffed from the first line, each line split, empty
+        cells read as NaN (missing), and the whole converted to floats at once (a header row,
+        a blank line between rows, ragged rows and non-numbers all fail there)."""
+        try:
+            text = payload.strip().decode("utf-8")
+            sniffed = csv.Sniffer().sniff(text.split("\n")[0][:512]).delimiter
+            delimiter = "," if sniffed.isalnum() else sniffed
+            cells = [
+                ["nan" if cell == "" else cell for cell in line.split(delimiter)]
+                for line in text.split("\n")
+            ]
+            return xgb.DMatrix(np.array(cells).astype(float))
+        except Exception as error:  # the container catches everything here, as 415
+            raise ModelInputError(
+                "Loading csv data failed with Exception, please ensure data is in csv format:\n"
+                f" {type(error)}\n {error}",
+                415,
+            ) from None
+
+    def parse_json(self, payload: bytes) -> xgb.DMatrix:
+        """``{"instances": [[f1, f2, ...], ...]}``: this project's own image only (the built-in
+        container refuses JSON input with 415)."""
         try:
             document = json.loads(payload)
         except (UnicodeDecodeError, ValueError) as error:
@@ -68,7 +101,6 @@ class XGBoostModel:
         instances = document.get("instances") if isinstance(document, dict) else None
         if not isinstance(instances, list) or not instances:
             raise ModelInputError('Loading json data failed: expected {"instances": [[...], ...]}')
-        rows = []
         for number, row in enumerate(instances, start=1):
             if not isinstance(row, list) or not all(
                 isinstance(value, (int, float)) and not isinstance(value, bool) for value in row
@@ -76,48 +108,14 @@ class XGBoostModel:
                 raise ModelInputError(
                     f"Loading json data failed: row {number} is not a list of numbers"
                 )
-            rows.append(self._checked_row([float(value) for value in row], number))
-        return np.asarray(rows, dtype=np.float32)
-
-    def parse_csv(self, payload: bytes) -> np.ndarray:
-        try:
-            text = payload.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ModelInputError("Loading csv data failed: payload is not UTF-8") from error
-        rows = []
-        for number, line in enumerate(io.StringIO(text), start=1):
-            line = line.strip()
-            if not line:
-                continue
-            rows.append(self._parse_row(line, number))
-        if not rows:
-            raise ModelInputError("Loading csv data failed: no rows")
-        return np.asarray(rows, dtype=np.float32)
-
-    def _parse_row(self, line: str, number: int) -> list[float]:
-        cells = line.split(",")
-        if len(cells) != self.num_features:
-            raise ModelInputError(
-                f"Feature shape mismatch: row {number} has {len(cells)} columns, "
-                f"expected {self.num_features}"
-            )
-        try:
-            values = [float(cell) for cell in cells]
-        except ValueError as error:
-            raise ModelInputError(
-                f"Loading csv data failed: row {number} is not numeric"
-            ) from error
-        return self._checked_row(values, number)
-
-    def _checked_row(self, values: list[float], number: int) -> list[float]:
-        if len(values) != self.num_features:
-            raise ModelInputError(
-                f"Feature shape mismatch: row {number} has {len(values)} columns, "
-                f"expected {self.num_features}"
-            )
-        if not all(math.isfinite(value) for value in values):
-            raise ModelInputError(f"Loading data failed: row {number} has a non-finite value")
-        return values
+            if len(row) != self.num_features:
+                raise ModelInputError(
+                    f"Feature shape mismatch: row {number} has {len(row)} columns, "
+                    f"expected {self.num_features}"
+                )
+            if not all(math.isfinite(value) for value in row):
+                raise ModelInputError(f"Loading data failed: row {number} has a non-finite value")
+        return xgb.DMatrix(np.asarray(instances, dtype=np.float32))
 
 
 def format_csv(probabilities: np.ndarray) -> bytes:

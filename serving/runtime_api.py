@@ -1,9 +1,12 @@
 """A WSGI app that speaks SageMaker's runtime API and the container contract.
 
 Routes:
-- ``POST /endpoints/{name}/invocations``: InvokeEndpoint (rest-json errors with ``x-amzn-ErrorType``).
+- ``POST /endpoints/{name}/invocations``: InvokeEndpoint (rest-json errors with ``x-amzn-ErrorType``),
+  with ``X-Amzn-SageMaker-Target-Variant`` routed to one of the endpoint's variants.
 - ``POST /`` with ``X-Amz-Target: SageMaker.DescribeEndpoint``: the control plane's json protocol.
 - ``GET /ping`` and ``POST /invocations``: the container contract SageMaker itself calls.
+- ``PUT /_local/endpoints/{name}/status``: not AWS; sets the EndpointStatus DescribeEndpoint
+  reports (body: the status), so deep health checks can be tried against every value.
 """
 
 from __future__ import annotations
@@ -24,16 +27,35 @@ from serving.model import ModelInputError, XGBoostModel
 FAKE_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 VARIANT_NAME = "AllTraffic"
+# DescribeEndpoint's EndpointStatus (botocore's sagemaker service model, shape EndpointStatus).
+ENDPOINT_STATUSES = frozenset(
+    {
+        "OutOfService",
+        "Creating",
+        "Updating",
+        "SystemUpdating",
+        "RollingBack",
+        "InService",
+        "Deleting",
+        "Failed",
+        "UpdateRollbackFailed",
+    }
+)
 
 
 class RuntimeApi(RoutedApp):
-    """Serves one model under one or more endpoint names."""
+    """Serves one model under one or more endpoint names, each with the same variants."""
 
     def __init__(
-        self, model: XGBoostModel, endpoint_names: Iterable[str], region: str = DEFAULT_REGION
+        self,
+        model: XGBoostModel,
+        endpoint_names: Iterable[str],
+        region: str = DEFAULT_REGION,
+        variant_names: Iterable[str] = (VARIANT_NAME,),
     ):
         self.model = model
-        self.endpoint_names = frozenset(endpoint_names)
+        self.statuses = dict.fromkeys(endpoint_names, "InService")
+        self.variant_names = tuple(variant_names) or (VARIANT_NAME,)
         self.region = region
         self.started = time.time()
         self.url_map = Map(
@@ -42,8 +64,13 @@ class RuntimeApi(RoutedApp):
                 Rule("/invocations", endpoint="invocations", methods=["POST"]),
                 Rule("/ping", endpoint="ping", methods=["GET"]),
                 Rule("/", endpoint="control_plane", methods=["POST"]),
+                Rule("/_local/endpoints/<name>/status", endpoint="set_status", methods=["PUT"]),
             ]
         )
+
+    @property
+    def endpoint_names(self) -> frozenset[str]:
+        return frozenset(self.statuses)
 
     def finish(self, response: Response) -> None:
         response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
@@ -53,19 +80,33 @@ class RuntimeApi(RoutedApp):
         return Response(status=200)
 
     def invocations(self, request: Request) -> Response:
-        """The container's own route: plain HTTP errors, as the real container sends them."""
+        """The container's own route: errors as text, as the built-in container's Flask
+        ``Response(response=str(e), status=...)`` sends them (serve.py:207-235 at v3.0-5)."""
         try:
             return self._predict(request)
         except ModelInputError as error:
-            return Response(str(error), status=error.status, content_type="text/plain")
+            return Response(str(error), status=error.status, content_type="text/html; charset=utf-8")
 
     # -- runtime API --------------------------------------------------------
     def invoke_endpoint(self, request: Request, name: str) -> Response:
         if name not in self.endpoint_names:
+            # The message as AWS sends it (aws/amazon-sagemaker-examples#293).
             return aws_error(
                 "ValidationError",
                 400,
                 f"Endpoint {name} of account {FAKE_ACCOUNT_ID} not found.",
+            )
+        variant = request.headers.get("X-Amzn-SageMaker-Target-Variant") or self.variant_names[0]
+        if variant not in self.variant_names:
+            # An unknown TargetVariant is an invalid request parameter, which InvokeEndpoint
+            # answers as ValidationError 400 (botocore's sagemaker-runtime model: "Inspect your
+            # request and try again"). No public source shows AWS's exact wording: this one is
+            # ours, and the proxy does not depend on it.
+            return aws_error(
+                "ValidationError",
+                400,
+                f"Variant {variant} is not a production variant of endpoint {name} "
+                f"of account {FAKE_ACCOUNT_ID}.",
             )
         try:
             response = self._predict(request)
@@ -83,7 +124,7 @@ class RuntimeApi(RoutedApp):
                     f"/aws/sagemaker/Endpoints/{name}"
                 ),
             )
-        response.headers["x-Amzn-Invoked-Production-Variant"] = VARIANT_NAME
+        response.headers["x-Amzn-Invoked-Production-Variant"] = variant
         return response
 
     def _predict(self, request: Request) -> Response:
@@ -108,12 +149,20 @@ class RuntimeApi(RoutedApp):
             "EndpointName": name,
             "EndpointArn": arn,
             "EndpointConfigName": f"{name}-local",
-            "EndpointStatus": "InService",
+            "EndpointStatus": self.statuses[name],
             "CreationTime": self.started,
             "LastModifiedTime": self.started,
-            "ProductionVariants": [{"VariantName": VARIANT_NAME}],
+            "ProductionVariants": [{"VariantName": variant} for variant in self.variant_names],
         }
         return Response(json.dumps(body), content_type="application/x-amz-json-1.1")
+
+    # -- the stand-in's own control (not AWS) --------------------------------
+    def set_status(self, request: Request, name: str) -> Response:
+        status = request.get_data(as_text=True).strip()
+        if name not in self.statuses or status not in ENDPOINT_STATUSES:
+            return Response(f"unknown endpoint or status: {sorted(ENDPOINT_STATUSES)}", status=400)
+        self.statuses[name] = status
+        return Response(status=204)
 
 
 def aws_error(code: str, status: int, message: str, **fields: Any) -> Response:

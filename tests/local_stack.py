@@ -18,6 +18,14 @@ from scripts import processes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT_NAME = "iris-xgboost"  # the default stage variable in .chalice/config.json
+# The local endpoint serves two variants; the first answers calls that name none.
+VARIANTS = ("AllTraffic", "Canary")
+# Stages of the copied project beside `local`, by what they change in it.
+EXTRA_STAGES = {
+    "missing": {"SAGEMAKER_ENDPOINT_NAME": "no-such-endpoint"},
+    "canary": {"SAGEMAKER_TARGET_VARIANT": "Canary"},
+    "wrong-variant": {"SAGEMAKER_TARGET_VARIANT": "NoSuchVariant"},
+}
 
 
 @dataclass
@@ -25,6 +33,8 @@ class Stack:
     endpoint_url: str
     proxy_url: str
     missing_endpoint_proxy_url: str
+    # Every stage's `chalice local`, by stage name (local, and EXTRA_STAGES).
+    stage_urls: dict[str, str]
     # The origin the local stage allows; a page served there makes real CORS calls.
     web_origin: str
     web_port: int
@@ -45,10 +55,9 @@ def project_copy(tmp_path: Path, endpoint_url: str, web_origin: str) -> Path:
     local["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = endpoint_url
     local["AWS_ENDPOINT_URL_SAGEMAKER"] = endpoint_url
     local["CORS_ALLOW_ORIGIN"] = web_origin
-    config["stages"]["missing"] = json.loads(json.dumps(config["stages"]["local"]))
-    config["stages"]["missing"]["environment_variables"]["SAGEMAKER_ENDPOINT_NAME"] = (
-        "no-such-endpoint"
-    )
+    for stage, variables in EXTRA_STAGES.items():
+        config["stages"][stage] = json.loads(json.dumps(config["stages"]["local"]))
+        config["stages"][stage]["environment_variables"].update(variables)
     config_path.write_text(json.dumps(config))
     return project
 
@@ -71,6 +80,7 @@ def running_stack(model_tar: Path, tmp_path: Path) -> Iterator[Stack]:
                 str(endpoint_port),
                 "--endpoint-name",
                 ENDPOINT_NAME,
+                *(argument for variant in VARIANTS for argument in ("--variant", variant)),
             ),
             cwd=REPO_ROOT,
             log=tmp_path / "endpoint.log",
@@ -78,8 +88,8 @@ def running_stack(model_tar: Path, tmp_path: Path) -> Iterator[Stack]:
         started.append(endpoint)
         processes.wait_for_http(f"{endpoint_url}/ping", endpoint)
         project = project_copy(tmp_path, endpoint_url, web_origin)
-        urls = []
-        for stage in ("local", "missing"):
+        urls = {}
+        for stage in ("local", *EXTRA_STAGES):
             port = processes.free_port()
             proxy = processes.start(
                 [
@@ -96,9 +106,15 @@ def running_stack(model_tar: Path, tmp_path: Path) -> Iterator[Stack]:
             )
             started.append(proxy)
             processes.wait_for_http(f"http://127.0.0.1:{port}/health", proxy)
-            urls.append(f"http://127.0.0.1:{port}")
+            urls[stage] = f"http://127.0.0.1:{port}"
         yield Stack(
-            endpoint_url, urls[0], urls[1], web_origin, web_port, tmp_path / "chalice-local.log"
+            endpoint_url,
+            urls["local"],
+            urls["missing"],
+            urls,
+            web_origin,
+            web_port,
+            tmp_path / "chalice-local.log",
         )
     finally:
         for process in reversed(started):

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import boto3
+import botocore.session
 import numpy as np
 import requests
 from sklearn.datasets import load_iris
@@ -130,3 +131,49 @@ def test_concurrent_requests_each_get_their_own_answer(stack: Stack, trained_mod
     assert sorted(answers) == list(range(len(rows)))
     for index, probabilities in answers.items():
         assert probabilities == [float(p) for p in expected[index]], index
+
+
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+def test_a_pinned_variant_answers(stack: Stack) -> None:
+    response = requests.post(f"{stack.stage_urls['canary']}/predict", json=SETOSA, timeout=10)
+    assert response.status_code == 200
+    assert response.json()["variant"] == "Canary"
+
+
+def test_a_variant_the_endpoint_lacks_is_503_and_the_log_says_why(stack: Stack) -> None:
+    # A stage with a wrong SAGEMAKER_TARGET_VARIANT fails here as it would on AWS
+    url = stack.stage_urls["wrong-variant"]
+    response = requests.post(f"{url}/predict", json=SETOSA, timeout=10)
+    assert response.status_code == 503
+    assert "Retry-After" not in response.headers  # retrying cannot mend a stage's configuration
+    assert "NoSuchVariant" not in response.text and "123456789012" not in response.text
+    log = (stack.proxy_log.parent / "chalice-wrong-variant.log").read_text()
+    line = next(
+        json.loads(line)
+        for line in log.splitlines()
+        if response.json()["RequestId"] in line and line.startswith("{")
+    )
+    assert "stage configuration refused" in line["detail"] and "NoSuchVariant" in line["detail"]
+
+
+def set_endpoint_status(stack: Stack, status: str) -> None:
+    answer = requests.put(
+        f"{stack.endpoint_url}/_local/endpoints/{ENDPOINT_NAME}/status", data=status, timeout=5
+    )
+    assert answer.status_code == 204
+
+
+def test_deep_health_follows_every_endpoint_status(stack: Stack) -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    serving = {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
+    try:
+        for status in model.shape_for("EndpointStatus").enum:
+            set_endpoint_status(stack, status)
+            response = requests.get(f"{stack.proxy_url}/health?deep=true", timeout=10)
+            assert response.status_code == (200 if status in serving else 503), status
+            if status in serving:
+                assert response.json()["endpoint_status"] == status
+    finally:
+        set_endpoint_status(stack, "InService")
