@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoRegionError
 
 PROJECT = "sagemaker-proxy"
 PROJECT_TAG_KEY = "project"
@@ -57,7 +57,7 @@ class AwsClients:
     def create(cls, region: str | None) -> AwsClients:
         session = boto3.Session(region_name=region)
         if not session.region_name:
-            raise SystemExit("no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION")
+            raise NoRegionError
         return cls(
             region=session.region_name,
             s3=session.client("s3"),

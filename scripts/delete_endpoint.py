@@ -14,9 +14,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from scripts import checks
 from scripts.aws import VARIANT_NAME, AwsClients, is_missing, is_ours
+from scripts.checks import AWS_ERRORS
 
 
 def _tagged_ours(aws: AwsClients, arn: str) -> bool:
@@ -139,13 +141,18 @@ def main(argv: list[str] | None = None) -> int:
         help="longest wait for the endpoint to go (default: 30)",
     )
     args = parser.parse_args(argv)
-    aws = AwsClients.create(args.region)
+    problem = checks.sagemaker_name(args.endpoint_name, "--endpoint-name") or checks.positive(
+        args.wait_minutes, "--wait-minutes"
+    )
+    if problem:
+        parser.error(problem)  # exits 2, before any AWS call
     try:
+        aws = AwsClients.create(args.region)
         return delete(
             aws, args.endpoint_name, args.keep_model, args.dry_run, wait_minutes=args.wait_minutes
         )
-    except (ClientError, BotoCoreError) as error:
-        print(f"FAILED: {error}")
+    except AWS_ERRORS as error:
+        print(f"FAILED: {checks.one_line(error)}")
         return 1
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+import botocore.session
+from botocore.exceptions import ClientError
 
-from scripts import stage_config
+from scripts import checks, stage_config
 from scripts.aws import (
     TRANSITIONAL_STATUSES,
     VARIANT_NAME,
@@ -28,11 +29,20 @@ from scripts.aws import (
     is_ours,
     project_tags,
 )
-from scripts.images import DEFAULT_XGBOOST_VERSION, xgboost_image_uri
+from scripts.checks import AWS_ERRORS
+from scripts.images import (
+    DEFAULT_XGBOOST_VERSION,
+    UnsupportedRegion,
+    UnsupportedVersion,
+    check_xgboost_version,
+    xgboost_image_uri,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "build" / "model.tar.gz"
+# The first Iris row: setosa, the first class, for any model trained by scripts.train_model.
 SMOKE_TEST_ROW = "5.1,3.5,1.4,0.2"
+SMOKE_TEST_CLASS = 0
 ROLE_POLICY_NAME = "sagemaker-proxy-model-access"
 SAGEMAKER_NAME_LIMIT = 63
 
@@ -143,16 +153,29 @@ def execution_role_policy(names: Names, region: str, account: str, image: str) -
     }
 
 
-SAGEMAKER_TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "sagemaker.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+def sagemaker_trust_policy(account: str) -> dict[str, Any]:
+    """SageMaker may assume the role, on behalf of this account only (the confused-deputy
+    guard AWS recommends: aws:SourceAccount, IAM User Guide, "The confused deputy problem")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        ],
+    }
+
+
+def with_grants(current: dict[str, Any] | None, wanted: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``wanted``'s statements added, none taken away: a live config of the
+    endpoint may still use an earlier artifact or image, and an instance that autoscaling or a
+    replacement starts must still be able to read it."""
+    statements = list(current["Statement"]) if current else []
+    statements += [statement for statement in wanted["Statement"] if statement not in statements]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 @dataclass
@@ -191,8 +214,8 @@ class Deployment:
             try:
                 remove()
                 self.out(f"  removed  {what}")
-            except (ClientError, BotoCoreError) as error:
-                self.out(f"  could not remove {what}: {error}")
+            except AWS_ERRORS as error:
+                self.out(f"  could not remove {what}: {checks.one_line(error)}")
         self.undo.clear()
 
 
@@ -259,7 +282,7 @@ def ensure_artifact(
 
 
 def ensure_role(
-    run: Deployment, names: Names, policy: dict[str, Any], tags: list[dict[str, str]]
+    run: Deployment, names: Names, policy: dict[str, Any], tags: list[dict[str, str]], account: str
 ) -> str:
     iam = run.aws.iam
 
@@ -272,7 +295,7 @@ def ensure_role(
         lambda: _exists(lambda: iam.get_role(RoleName=names.role)),
         lambda: iam.create_role(
             RoleName=names.role,
-            AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST_POLICY),
+            AssumeRolePolicyDocument=json.dumps(sagemaker_trust_policy(account)),
             Description="SageMaker execution role for the sagemaker-proxy model",
             Tags=tags[:1],
         ),
@@ -287,14 +310,29 @@ def ensure_role(
         if not is_missing(error):
             raise
         current = None
-    if current != policy:
+    granted = with_grants(current, policy)
+    if current != granted:
         if run.dry_run:
-            run.out(f"  update   inline policy {ROLE_POLICY_NAME} of {names.role}  (dry run)")
+            run.out(
+                f"  grant    {ROLE_POLICY_NAME} of {names.role}: this artifact and image  (dry run)"
+            )
         else:
             iam.put_role_policy(
-                RoleName=names.role, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(policy)
+                RoleName=names.role, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(granted)
             )
-            run.out(f"  updated  inline policy {ROLE_POLICY_NAME} of {names.role}")
+            run.out(f"  granted  {ROLE_POLICY_NAME} of {names.role}: this artifact and image")
+            if current is not None:  # a new role's policy goes with the role
+                previous = json.dumps(current)
+                run.undo.append(
+                    (
+                        f"grants added to {names.role} (restored as they were)",
+                        lambda: iam.put_role_policy(
+                            RoleName=names.role,
+                            PolicyName=ROLE_POLICY_NAME,
+                            PolicyDocument=previous,
+                        ),
+                    )
+                )
     if run.dry_run and current is None:
         return f"arn:aws:iam::<account>:role/{names.role}"
     return str(iam.get_role(RoleName=names.role)["Role"]["Arn"])
@@ -450,13 +488,29 @@ def check_serving(endpoint: dict[str, Any], names: Names) -> None:
 
 
 def smoke_test(run: Deployment, names: Names) -> str:
+    """Invoke the endpoint as the proxy will, and check the answer the way the proxy reads it:
+    one row of scores that sum to 1, the known row getting its known class."""
     response = run.aws.runtime.invoke_endpoint(
         EndpointName=names.endpoint,
         Body=SMOKE_TEST_ROW,
         ContentType="text/csv",
         Accept="application/json",
     )
-    return str(response["Body"].read().decode())
+    text = response["Body"].read().decode(errors="replace")
+    try:
+        rows = [row["score"] for row in json.loads(text)["predictions"]]
+        scores = [float(score) for score in rows[0]]
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise StepFailed(
+            "smoke test", f"the answer is not the JSON the proxy reads: {text[:200]}"
+        ) from None
+    if len(rows) != 1 or abs(sum(scores) - 1) > 1e-3 or not all(0 <= s <= 1 for s in scores):
+        raise StepFailed("smoke test", f"the answer is not one row of probabilities: {text[:200]}")
+    if scores.index(max(scores)) != SMOKE_TEST_CLASS:
+        raise StepFailed(
+            "smoke test", f"row {SMOKE_TEST_ROW} should be class {SMOKE_TEST_CLASS}: {text[:200]}"
+        )
+    return text
 
 
 def ensure_autoscaling(
@@ -496,8 +550,13 @@ def ensure_autoscaling(
 def deploy(args: argparse.Namespace, aws: AwsClients, run: Deployment) -> int:
     artifact = args.model.read_bytes()
     sha256 = hashlib.sha256(artifact).hexdigest()
-    account = aws.sts.get_caller_identity()["Account"]
-    image = args.image or xgboost_image_uri(aws.region, args.xgboost_version)
+    try:
+        image = args.image or xgboost_image_uri(aws.region, args.xgboost_version)
+        account = aws.sts.get_caller_identity()["Account"]
+    except UnsupportedRegion as error:
+        return fail(run, "image", str(error))
+    except AWS_ERRORS as error:
+        return fail(run, "account", checks.one_line(error))
     variant = Variant(
         args.instance_type, args.instance_count, args.serverless_memory, args.serverless_concurrency
     )
@@ -515,7 +574,7 @@ def deploy(args: argparse.Namespace, aws: AwsClients, run: Deployment) -> int:
         ensure_artifact(run, names, artifact, tags)
         step = "role"
         role_arn = args.role_arn or ensure_role(
-            run, names, execution_role_policy(names, aws.region, account, image), tags
+            run, names, execution_role_policy(names, aws.region, account, image), tags, account
         )
         step = "model"
         ensure_model_and_config(run, names, image, role_arn, variant, tags)
@@ -538,11 +597,10 @@ def deploy(args: argparse.Namespace, aws: AwsClients, run: Deployment) -> int:
             )
     except StepFailed as failure:
         return fail(run, failure.step, failure.reason)
-    except (ClientError, BotoCoreError) as error:
-        return fail(run, step, str(error))
-    arn = stage_config.endpoint_arn(aws.region, account, names.endpoint)
+    except AWS_ERRORS as error:
+        return fail(run, step, checks.one_line(error))
     for path in stage_config.point_stage_at_endpoint(
-        args.stage, names.endpoint, arn, args.chalice_config_dir
+        args.stage, names.endpoint, aws.region, account, args.chalice_config_dir
     ):
         run.out(f"  wrote    {path}")
     run.out(f"next: make deploy STAGE={args.stage}")
@@ -646,13 +704,71 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def argument_problem(args: argparse.Namespace) -> str | None:
+    """The first problem with the arguments that can be seen without calling AWS, or None."""
+    problems = [
+        checks.sagemaker_name(args.endpoint_name, "--endpoint-name"),
+        checks.artifact(args.model),
+        None
+        if checks.STAGE.fullmatch(args.stage)
+        else f"--stage {args.stage!r} is not a stage name",
+        checks.positive(args.instance_count, "--instance-count"),
+        checks.positive(args.serverless_concurrency, "--serverless-concurrency"),
+        checks.positive(args.wait_minutes, "--wait-minutes"),
+        checks.positive(args.autoscale_min, "--autoscale-min"),
+        checks.positive(args.target_invocations, "--target-invocations"),
+    ]
+    if args.autoscale_max is not None:
+        problems.append(checks.positive(args.autoscale_max, "--autoscale-max"))
+        if args.autoscale_max < args.autoscale_min:
+            problems.append("--autoscale-max must be at least --autoscale-min")
+        if args.serverless_memory:
+            problems.append("autoscaling is for instance endpoints; serverless scales itself")
+    if args.image:
+        problems.append(checks.image_uri(args.image))
+    else:
+        try:
+            check_xgboost_version(args.xgboost_version, _artifact_xgboost(args.model))
+        except UnsupportedVersion as error:
+            problems.append(str(error))
+    if args.role_arn and not checks.ROLE_ARN.fullmatch(args.role_arn):
+        problems.append(f"--role-arn {args.role_arn!r} is not an IAM role ARN")
+    if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
+        problems.append(f"--bucket {args.bucket!r} is not an S3 bucket name")
+    if args.region and args.region not in known_regions():
+        problems.append(f"--region {args.region!r} is not a region SageMaker runs in")
+    return next((problem for problem in problems if problem), None)
+
+
+def known_regions() -> set[str]:
+    """Every region botocore knows SageMaker in, in every partition."""
+    session = botocore.session.get_session()
+    return {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sagemaker", partition)
+    }
+
+
+def _artifact_xgboost(model: Path) -> str:
+    """The XGBoost that trained the artifact: its metadata beside it, else the proxy's copy."""
+    for path in (model.with_name("model-metadata.json"), stage_config.LAMBDA_METADATA):
+        if path.is_file():
+            return str(json.loads(path.read_text())["xgboost_version"])
+    return "0.0"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.serverless_memory and args.autoscale_max:
-        parser().error("autoscaling is for instance endpoints; serverless scales itself")
-    if not args.model.exists():
-        parser().error(f"{args.model} not found: run `make model` first")
-    aws = AwsClients.create(args.region)
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    problem = argument_problem(args)
+    if problem:
+        arguments.error(problem)  # exits 2, before any AWS call
+    try:
+        aws = AwsClients.create(args.region)
+    except AWS_ERRORS as error:
+        print(f"FAILED: {checks.one_line(error)}")
+        return 1
     return deploy(args, aws, Deployment(aws, dry_run=args.dry_run))
 
 

@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from scripts import checks
 from scripts.aws import PROJECT, PROJECT_TAG_KEY
+from scripts.checks import AWS_ERRORS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO_ROOT / "container" / "Dockerfile"
@@ -180,8 +182,11 @@ def main(argv: Sequence[str] | None = None, docker: Docker | None = None) -> int
     tag = args.tag or content_tag()
     try:
         image = push(session.client("ecr"), docker or Docker(), args.repository, tag, args.dry_run)
-    except (ClientError, BotoCoreError, DockerError) as error:
+    except DockerError as error:
         print(f"push_image failed: {error}", file=sys.stderr)
+        return 1
+    except AWS_ERRORS as error:
+        print(f"push_image failed: {checks.one_line(error)}", file=sys.stderr)
         return 1
     if not args.dry_run:
         print(f"\nImage: {image}\nDeploy it: python -m scripts.deploy_endpoint --image {image}")

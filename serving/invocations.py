@@ -59,7 +59,12 @@ def _parameters(header: str | None) -> dict[str, str]:
 
 
 # serve.py:31 at v3.0-5. This stand-in writes JSON and CSV; it answers 406 to the other two.
-SUPPORTED_ACCEPTS = ("application/json", "application/jsonlines", "application/x-recordio-protobuf", "text/csv")
+SUPPORTED_ACCEPTS = (
+    "application/json",
+    "application/jsonlines",
+    "application/x-recordio-protobuf",
+    "text/csv",
+)
 WRITTEN_ACCEPTS = ("application/json", "text/csv")
 
 

@@ -85,7 +85,9 @@ class RuntimeApi(RoutedApp):
         try:
             return self._predict(request)
         except ModelInputError as error:
-            return Response(str(error), status=error.status, content_type="text/html; charset=utf-8")
+            return Response(
+                str(error), status=error.status, content_type="text/html; charset=utf-8"
+            )
 
     # -- runtime API --------------------------------------------------------
     def invoke_endpoint(self, request: Request, name: str) -> Response:

@@ -117,3 +117,22 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def moto_model_answer(
+    model_tar: Path, region: str, moto_url: str = "http://motoapi.amazonaws.com"
+) -> None:
+    """Queue in moto's sagemaker-runtime what the real model answers to the deploy's smoke-test
+    row (moto answers a canned "body" otherwise): computed by the served model itself."""
+    import requests
+
+    from scripts.deploy_endpoint import SMOKE_TEST_ROW
+    from serving.model import XGBoostModel, format_json
+
+    scores = XGBoostModel.from_artifact(model_tar).predict_csv(SMOKE_TEST_ROW.encode())
+    answer = {"Body": json.dumps(format_json(scores)), "ContentType": "application/json"}
+    requests.post(
+        f"{moto_url}/moto-api/static/sagemaker/endpoint-results",
+        json={"region": region, "results": [answer]},
+        timeout=10,
+    ).raise_for_status()

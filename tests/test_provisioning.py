@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from scripts import delete_endpoint, deploy_endpoint
 from scripts.aws import AwsClients
+from tests.conftest import moto_model_answer
 
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
 
@@ -37,14 +38,18 @@ class Recorder:
         self.calls.clear()
 
 
-def make_aws(region: str) -> Iterator[AwsClients]:
+def make_aws(region: str, model_tar: Path | None = None) -> Iterator[AwsClients]:
     with mock_aws():
+        if model_tar is not None:
+            moto_model_answer(model_tar, region)
         yield AwsClients.create(region)
 
 
 @pytest.fixture(params=["us-east-1", "eu-west-1"])
-def aws(request: pytest.FixtureRequest, fake_credentials: None) -> Iterator[AwsClients]:
-    yield from make_aws(request.param)
+def aws(
+    request: pytest.FixtureRequest, fake_credentials: None, trained_model: Path
+) -> Iterator[AwsClients]:
+    yield from make_aws(request.param, trained_model / "model.tar.gz")
 
 
 def run_deploy(
@@ -248,3 +253,62 @@ def test_autoscaling_is_registered_and_removed(
         aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
         == []
     )
+
+
+def role_policy(aws: AwsClients) -> dict:
+    document = aws.iam.get_role_policy(
+        RoleName="sagemaker-proxy-iris-test", PolicyName=deploy_endpoint.ROLE_POLICY_NAME
+    )["PolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def artifact_prefixes(policy: dict) -> set[str]:
+    return {s["Resource"] for s in policy["Statement"] if s["Action"] == "s3:GetObject"}
+
+
+@pytest.fixture(scope="module")
+def second_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scripts import train_model
+
+    output = tmp_path_factory.mktemp("second")
+    train_model.write_artifacts(output, seed=7, rounds=50, lambda_metadata=None)
+    return output / "model.tar.gz"
+
+
+def test_a_second_artifact_adds_grants_and_keeps_the_first(
+    aws: AwsClients, trained_model: Path, chalice_config: Path, second_model: Path
+) -> None:
+    # Given an endpoint on the first artifact
+    assert run_deploy(aws, trained_model / "model.tar.gz", chalice_config)[0] == 0
+    first = artifact_prefixes(role_policy(aws))
+    # When a second artifact is deployed under the same endpoint name (the endpoint deleted in
+    # between, since moto has no UpdateEndpoint; the role is kept and reused either way)
+    aws.sagemaker.delete_endpoint(EndpointName="iris-test")
+    assert run_deploy(aws, second_model, chalice_config)[0] == 0
+    # Then the role can still read the first (a live config may use it) and now the second
+    both = artifact_prefixes(role_policy(aws))
+    assert first < both and len(both) == 2
+    trust = aws.iam.get_role(RoleName="sagemaker-proxy-iris-test")["Role"]
+    statement = trust["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_a_failed_deploy_restores_the_grants_as_they_were(
+    aws: AwsClients,
+    trained_model: Path,
+    chalice_config: Path,
+    second_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run_deploy(aws, trained_model / "model.tar.gz", chalice_config)[0] == 0
+    before = role_policy(aws)
+    aws.sagemaker.delete_endpoint(EndpointName="iris-test")  # moto has no UpdateEndpoint
+
+    def failing_smoke_test(*_: object) -> str:
+        raise deploy_endpoint.StepFailed("smoke test", "injected")
+
+    monkeypatch.setattr(deploy_endpoint, "smoke_test", failing_smoke_test)
+    code, lines = run_deploy(aws, second_model, chalice_config)
+    assert code == 1
+    assert any("restored as they were" in line for line in lines)
+    assert role_policy(aws) == before

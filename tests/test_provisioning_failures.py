@@ -28,8 +28,8 @@ MISSING = "ValidationException"
 
 
 @pytest.fixture
-def aws(fake_credentials: None) -> Iterator[AwsClients]:
-    yield from make_aws(REGION)
+def aws(fake_credentials: None, trained_model: Path) -> Iterator[AwsClients]:
+    yield from make_aws(REGION, trained_model / "model.tar.gz")
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ def _make_client(service: str, settings: Settings) -> Any:
     from botocore.exceptions import BotoCoreError
 
     try:
-        return botocore.session.Session().create_client(service, config=_client_config(settings))
+        return botocore.session.Session().create_client(
+            service, region_name=settings.region, config=_client_config(settings)
+        )
     except BotoCoreError as error:
         detail = f"configuration: {type(error).__name__}: {error}"
         raise EndpointUnavailable(log_detail=detail) from None

@@ -11,6 +11,8 @@ Number = TypeVar("Number", int, float)
 
 ENDPOINT_NAME = "SAGEMAKER_ENDPOINT_NAME"
 TARGET_VARIANT = "SAGEMAKER_TARGET_VARIANT"
+# The endpoint's region, written by scripts.deploy_endpoint; unset, the Lambda's own region.
+REGION = "SAGEMAKER_REGION"
 CONNECT_TIMEOUT = "SAGEMAKER_CONNECT_TIMEOUT_SECONDS"
 READ_TIMEOUT = "SAGEMAKER_READ_TIMEOUT_SECONDS"
 MAX_ATTEMPTS = "SAGEMAKER_MAX_ATTEMPTS"
@@ -32,6 +34,7 @@ class ConfigurationError(Exception):
 class Settings:
     endpoint_name: str
     target_variant: str | None = None
+    region: str | None = None
     connect_timeout: float = 2.0
     read_timeout: float = 8.0
     max_attempts: int = 2
@@ -48,6 +51,7 @@ class Settings:
         settings = cls(
             endpoint_name=environ.get(ENDPOINT_NAME, ""),
             target_variant=environ.get(TARGET_VARIANT) or None,
+            region=environ.get(REGION) or None,
             connect_timeout=_number(environ, CONNECT_TIMEOUT, defaults.connect_timeout, float),
             read_timeout=_number(environ, READ_TIMEOUT, defaults.read_timeout, float),
             max_attempts=_number(environ, MAX_ATTEMPTS, defaults.max_attempts, int),
