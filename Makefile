@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 MODEL := build/model.tar.gz
 # newman, for the Postman collection's test run.
 NODE_TOOLS := node_modules/.installed
+# checkov, in an environment of its own: its pins clash with ours.
+CHECKOV := .venv-checkov/.installed
 
 .PHONY: run test lint bench deploy model clean
 
@@ -17,6 +19,12 @@ $(INSTALLED): requirements.txt
 
 $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
+	.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
 $(MODEL): $(INSTALLED)
@@ -32,17 +40,19 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: $(INSTALLED) $(NODE_TOOLS) lint
+test: $(INSTALLED) $(NODE_TOOLS) $(CHECKOV) lint
 	$(PY) -m pytest
 
-# API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors.
+# API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
+# in the region scripts.deploy_endpoint recorded for the stage's endpoint (REGION=... to say it).
 STAGE ?= dev
+REGION ?=
 deploy: $(INSTALLED)
-	$(PY) -m scripts.deploy_api --stage $(STAGE)
+	$(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION))
 
 # The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
 bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench --write build/benchmarks-latest.md
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov node_modules build .pytest_cache .mypy_cache .ruff_cache

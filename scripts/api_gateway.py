@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.stage_config import function_name
+
 CHALICE_DIR = Path(__file__).resolve().parent.parent / "chalice_app"
 CHALICE_CONFIG_DIR = CHALICE_DIR / ".chalice"
 # API Gateway's REST integration limit; the proxy's own budget stays under it (DESIGN.md).
@@ -98,12 +100,15 @@ def gateway_responses(origin: str) -> dict[str, Any]:
         # The proxy's own answers expose the same headers to browsers.
         from chalicelib.cors import EXPOSED_HEADERS
 
-    # Values are API Gateway mapping expressions: literals in single quotes.
+    # Values are API Gateway mapping expressions: literals in single quotes. A gateway response
+    # maps only request parameters and literals ("x-amazon-apigateway-gateway-responses.
+    # responseParameters object", API Gateway Developer Guide), not context variables, so the
+    # request id travels in the body ($context works in mapping templates) and in the
+    # x-amzn-RequestId header API Gateway adds to every answer.
     headers = {
         "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
         "gatewayresponse.header.Access-Control-Expose-Headers": f"'{EXPOSED_HEADERS}'",
         "gatewayresponse.header.Vary": "'Origin'",
-        "gatewayresponse.header.X-Request-Id": "context.requestId",
     }
     return {
         kind: {
@@ -140,10 +145,15 @@ def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> d
         definition["securityDefinitions"] = {
             "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
         }
-    name = f"sagemaker-proxy-{settings.stage}"
+    name = function_name(settings.stage)
     resources: dict[str, Any] = {
+        # Chalice's own name for the stage's function: its policy's log grant names this group.
+        "APIHandler": {"Properties": {"FunctionName": name}},
         "RestAPI": {
             "Properties": {
+                # Any OpenApiVersion keeps SAM from adding a second stage named "Stage", with
+                # no throttle and no usage plan (aws/serverless-application-model#191).
+                "OpenApiVersion": "3.0.1",
                 "DefinitionBody": definition,
                 # The stage-wide ceiling, for every caller together.
                 "MethodSettings": [

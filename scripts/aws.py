@@ -52,6 +52,7 @@ class AwsClients:
     runtime: Any
     autoscaling: Any
     cloudformation: Any
+    lambda_: Any
 
     @classmethod
     def create(cls, region: str | None) -> AwsClients:
@@ -67,4 +68,5 @@ class AwsClients:
             runtime=session.client("sagemaker-runtime"),
             autoscaling=session.client("application-autoscaling"),
             cloudformation=session.client("cloudformation"),
+            lambda_=session.client("lambda"),
         )

@@ -25,8 +25,9 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 # Everything a boto3 call can raise about AWS (ResponseParserError is not a BotoCoreError:
-# it is what a non-AWS answer, a captive portal or a wrong AWS_ENDPOINT_URL, gives).
-AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+# it is what a non-AWS answer, a captive portal or a wrong AWS_ENDPOINT_URL, gives; botocore's
+# query-protocol parser can even raise a bare KeyError on one, hence Exception at the end).
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError, Exception)
 
 SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 IMAGE_URI = re.compile(
@@ -94,12 +95,21 @@ def one_line(error: BaseException) -> str:
     if isinstance(error, ResponseParserError):
         return "the answer was not AWS's: check AWS_ENDPOINT_URL and any proxy in between"
     if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code") or "error"
-        message = error.response.get("Error", {}).get("Message") or ""
+        code = str(error.response.get("Error", {}).get("Code") or "error")
+        message = " ".join(str(error.response.get("Error", {}).get("Message") or "").split())
         operation = error.operation_name
+        if message.startswith("<"):
+            return (
+                f"{operation}: the answer was not AWS's (HTTP {code}, a web page): "
+                "check AWS_ENDPOINT_URL and any proxy in between"
+            )
+        message = message[:300]
         if code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"):
             return f"{operation}: the AWS credentials are expired or invalid ({code}): renew them"
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
             return f"{operation}: access denied ({message}): the caller needs that permission"
         return f"{operation}: {code}: {message}".strip()
-    return f"{type(error).__name__}: {error}".splitlines()[0]
+    return (
+        f"unexpected {type(error).__name__}: {error}".splitlines()[0][:300]
+        + " (if AWS_ENDPOINT_URL is set, check that it points at AWS)"
+    )

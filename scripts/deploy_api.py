@@ -23,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+from botocore.exceptions import ClientError, WaiterError
 
+from scripts import api_preflight, checks
 from scripts.api_gateway import (
     CHALICE_CONFIG_DIR,
     CHALICE_DIR,
@@ -33,7 +34,9 @@ from scripts.api_gateway import (
     chalice_app_importable,
     merge_template,
 )
+from scripts.api_preflight import PreflightFailed, StageTarget
 from scripts.aws import AwsClients, project_tags
+from scripts.checks import AWS_ERRORS
 from scripts.deploy_endpoint import Deployment, ensure_bucket
 from scripts.processes import chalice_executable
 
@@ -106,6 +109,21 @@ def deploy_stack(
     status = stack_status(cfn, name)
     if status is not None and status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
         raise DeployFailed(f"stack {name} is {status}: wait for it to settle")
+    if status == "ROLLBACK_COMPLETE":
+        # A first create that failed leaves this: CloudFormation updates it no more, only deletes.
+        out(
+            f"  stack {name} is ROLLBACK_COMPLETE (its first create failed): deleting it to create it again"
+        )
+        cfn.delete_stack(StackName=name)
+        try:
+            cfn.get_waiter("stack_delete_complete").wait(
+                StackName=name, WaiterConfig={"Delay": 10, "MaxAttempts": 120}
+            )
+        except WaiterError:
+            raise DeployFailed(
+                f"stack {name} could not be deleted: {first_failure(cfn, name)}"
+            ) from None
+        status = None
     # A stack whose first change set never ran is REVIEW_IN_PROGRESS: it is created, not updated.
     kind = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
     change_set = f"deploy-{int(time.time())}"
@@ -153,16 +171,30 @@ def outputs(cfn: Any, name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def preflight(aws: AwsClients, target: StageTarget, reserved_concurrency: int) -> str:
+    """Every check that needs AWS but changes nothing; returns the account."""
+    api_preflight.check_region(target, aws.region)
+    account = str(aws.sts.get_caller_identity()["Account"])
+    api_preflight.check_policy(target, aws.region, account)
+    api_preflight.check_endpoint_serves(aws.sagemaker, target)
+    api_preflight.check_concurrency(aws.lambda_, reserved_concurrency)
+    return account
+
+
 def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[str], None]) -> int:
     stack = f"sagemaker-proxy-{args.stage}"
     try:
         settings = GatewaySettings.load(args.stage, args.chalice_config_dir)
+        target = StageTarget.load(args.stage, args.chalice_config_dir)
+        account = preflight(aws, target, settings.reserved_concurrency)
         built = package(args.stage, args.build_dir / f"api-{args.stage}", args.chalice_config_dir)
-    except (GatewayConfigError, DeployFailed) as error:
+    except (GatewayConfigError, DeployFailed, PreflightFailed) as error:
         out(f"deploy_api failed: {error}")
         return 1
+    except AWS_ERRORS as error:
+        out(f"deploy_api failed: {checks.one_line(error)}")
+        return 1
     zip_bytes = (built / "deployment.zip").read_bytes()
-    account = aws.sts.get_caller_identity()["Account"]
     bucket = args.bucket or f"sagemaker-proxy-{account}-{aws.region}"
     key = f"lambda/{hashlib.sha256(zip_bytes).hexdigest()}.zip"
     out(
@@ -193,8 +225,8 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
     except DeployFailed as error:
         out(f"deploy_api failed: {error}")
         return 1
-    except (ClientError, BotoCoreError) as error:
-        out(f"deploy_api failed: {error}")
+    except AWS_ERRORS as error:
+        out(f"deploy_api failed: {checks.one_line(error)}")
         return 1
     out(f"\nAPI: {result.get('EndpointURL', '?')}")
     if "ApiKeyId" in result:
@@ -241,7 +273,11 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stage", required=True, help="a stage in gateway.json and config.json")
-    parser.add_argument("--region", help="AWS region (default: from the AWS configuration)")
+    parser.add_argument(
+        "--region",
+        help="AWS region (default: the region scripts.deploy_endpoint recorded for the stage); "
+        "must be the endpoint's",
+    )
     parser.add_argument(
         "--bucket",
         help="bucket for the Lambda's package (default: sagemaker-proxy-<account>-<region>)",
@@ -258,11 +294,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    aws = AwsClients.create(args.region)
-    if args.delete:
-        return delete(args.stage, aws.cloudformation, print)
-    return deploy(args, aws, aws.cloudformation, print)
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    if not checks.STAGE.fullmatch(args.stage):
+        arguments.error(f"--stage {args.stage!r} is not a stage name")
+    try:
+        # The stage's endpoint region, unless told otherwise (then the preflight compares them).
+        region = args.region or StageTarget.load(args.stage, args.chalice_config_dir).region
+        aws = AwsClients.create(region)
+        if args.delete:
+            return delete(args.stage, aws.cloudformation, print)
+        return deploy(args, aws, aws.cloudformation, print)
+    except AWS_ERRORS as error:
+        print(f"deploy_api failed: {checks.one_line(error)}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -99,6 +100,7 @@ def test_the_usage_plan_and_key_are_bound_to_the_stage(package: tuple[str, Path]
     template = resources(output)
     plan = template["UsagePlan"]["Properties"]
     assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+    assert template["RestAPI"]["Properties"]["OpenApiVersion"]  # no stray "Stage" stage
     assert plan["Throttle"] == {
         "RateLimit": settings["rate_limit"],
         "BurstLimit": settings["burst_limit"],
@@ -168,3 +170,126 @@ def test_reserved_concurrency_and_regional_endpoint(package: tuple[str, Path]) -
         == config["stages"][stage]["reserved_concurrency"]
     )
     assert template["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+
+
+# -- what CloudFormation sees: the template after SAM's own expansion -------------------------
+
+
+def expand_template(sam_template: dict[str, Any]) -> dict[str, Any]:
+    """The template as CloudFormation runs it: SAM's transform expanded by aws-sam-translator,
+    the Lambda's code in S3 as deploy_api uploads it."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    template = deploy_api.with_code_in_s3(sam_template, "sagemaker-proxy-bucket", "lambda/k.zip")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_DEFAULT_REGION", "eu-west-1")  # fills ${AWS::Region} pseudo-parameters
+        return dict(transform(template, {}, NoManagedPolicies()))
+
+
+def expand(stage: str, output: Path) -> dict[str, Any]:
+    """`make deploy`'s template for a stage, packaged into ``output`` and expanded."""
+    built = deploy_api.package(stage, output)
+    return expand_template(json.loads((built / "sam.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def expanded(package: tuple[str, Path]) -> tuple[str, dict[str, Any]]:
+    stage, output = package
+    expansion = expand_template(json.loads((output / "sam.json").read_text()))
+    (output / "expanded.json").write_text(json.dumps(expansion))
+    return stage, expansion["Resources"]
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {name: r for name, r in resources.items() if r["Type"] == f"AWS::ApiGateway::{kind}"}
+
+
+def test_the_expansion_has_one_stage_and_the_usage_plan_is_bound_to_it(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    _, resources = expanded
+    (stage_id, stage), *others = of_type(resources, "Stage").items()
+    assert others == []
+    assert stage["Properties"]["StageName"] == "api"
+    # SAM's deployment names no stage of its own (without OpenApiVersion it made "Stage")
+    for deployment in of_type(resources, "Deployment").values():
+        assert "StageName" not in deployment["Properties"]
+    (plan,) = of_type(resources, "UsagePlan").values()
+    assert plan["Properties"]["ApiStages"] == [
+        {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": stage_id}}
+    ]
+    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] > 0
+
+
+def test_the_expansion_keys_every_route_but_preflights_and_maps_only_documented_sources(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    stage, resources = expanded
+    body = resources["RestAPI"]["Properties"]["Body"]
+    for path, item in body["paths"].items():
+        for method, operation in item.items():
+            keyed = operation.get("security") == [{"api_key": []}]
+            assert keyed == (method != "options"), (path, method)
+    origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
+        "environment_variables"
+    ]["CORS_ALLOW_ORIGIN"]
+    for response in body["x-amazon-apigateway-gateway-responses"].values():
+        parameters = response["responseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
+        # Request parameters or quoted literals only: anything else fails the API's import
+        for value in parameters.values():
+            assert value.startswith(("'", "method.request.")), value
+
+
+def test_the_expansions_log_grant_is_the_functions_own_log_group(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    stage, resources = expanded
+    function = resources["APIHandler"]["Properties"]
+    assert function["FunctionName"] == f"sagemaker-proxy-{stage}"
+    (policy,) = resources["ApiHandlerRole"]["Properties"]["Policies"]
+    (logs,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "WriteOwnLogs"]
+    for resource in logs["Resource"]:
+        assert resource.split(":log-group:")[1].startswith(
+            f"/aws/lambda/{function['FunctionName']}"
+        )
+        assert "*" not in resource.removesuffix(":*")
+
+
+def test_the_expansion_passes_cfn_lint(
+    expanded: tuple[str, dict[str, Any]], package: tuple[str, Path]
+) -> None:
+    _, output = package
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    result = subprocess.run(
+        [cfn_lint, str(output / "expanded.json"), "--regions", "eu-west-1"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stage", DEPLOYED_STAGES)
+def test_plain_chalice_deploy_still_packages_the_stage(stage: str, tmp_path: Path) -> None:
+    # `chalice deploy --stage <stage>` is the other way to deploy: Chalice alone, without what
+    # scripts.api_gateway adds (key, usage plan, CORS on gateway errors, one-stage fix).
+    from scripts.processes import chalice_executable
+
+    result = subprocess.run(
+        [chalice_executable(), "package", "--stage", stage, str(tmp_path / "out")],
+        cwd=CHALICE_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / "out" / "sam.json").read_text())
+    function = template["Resources"]["APIHandler"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] > 0
+    assert function["Environment"]["Variables"]["SAGEMAKER_ENDPOINT_NAME"]
+    assert "UsagePlan" not in template["Resources"]  # what only `make deploy` adds
