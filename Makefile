@@ -6,14 +6,14 @@ INSTALLED := $(VENV)/.installed
 MODEL := build/model.tar.gz
 # newman, for the Postman collection's test run.
 NODE_TOOLS := node_modules/.installed
-# checkov, in an environment of its own: its pins clash with ours.
-CHECKOV := .venv-checkov/.installed
+# SAM's translator and checkov, in an environment of their own: their pins clash with ours.
+TOOLS := .venv-tools/.installed
 
 .PHONY: run test lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 packages with pip below 26.3
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
@@ -21,10 +21,10 @@ $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(CHECKOV): requirements-checkov.txt
-	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
-	.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+$(TOOLS): requirements-tools.txt
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/python -m pip install --quiet --upgrade pip
+	.venv-tools/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $@
 
 $(MODEL): $(INSTALLED)
@@ -40,7 +40,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: $(INSTALLED) $(NODE_TOOLS) $(CHECKOV) lint
+test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) lint
 	$(PY) -m pytest
 
 # API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
@@ -55,4 +55,4 @@ bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench --write build/benchmarks-latest.md
 
 clean:
-	rm -rf $(VENV) .venv-checkov node_modules build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools node_modules build .pytest_cache .mypy_cache .ruff_cache

@@ -96,8 +96,10 @@ def test_json_in_json_out(container: str, model_dir: Path) -> None:
     [
         ("text/plain", CSV, 415),
         ("application/x-recordio-protobuf", b"\x00", 415),
-        ("text/csv", "5.1,3.5,1.4", 400),
-        ("text/csv", "5.1,3.5,1.4,nan", 400),
+        # CSV is read as the built-in container reads it (tests/test_serving.py has the table)
+        ("text/csv", "5.1,3.5,1.4,0.2,9", 400),
+        ("text/csv", "5.1,x,1.4,0.2", 415),
+        ("text/csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2", 415),
         ("application/json", '{"instances": [[5.1, 3.5, 1.4, "x"]]}', 400),
         ("application/json", '{"instances": [', 400),
         ("text/csv", b"9" * (6 * 1024 * 1024 + 1), 413),

@@ -16,7 +16,7 @@ from tests.conftest import REPO_ROOT
 from tests.test_packaging import expand
 
 # `make test` installs it in an environment of its own (its pins clash with ours).
-CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV = REPO_ROOT / ".venv-tools" / "bin" / "checkov"
 pytestmark = pytest.mark.skipif(
     not CHECKOV.exists(), reason="checkov is not installed: `make test` installs it"
 )
