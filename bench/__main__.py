@@ -17,17 +17,15 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.events import FEATURES, LambdaContext, predict_event, records
-from scripts import processes
-
-REPO = Path(__file__).resolve().parent.parent
-CHALICE_DIR = REPO / "chalice_app"
-BENCH_DIR = REPO / "bench"
+from bench.harness import BENCH_DIR, HANDLER_PATH, fake_runtime, stage_environment
+from local_sagemaker import processes
+from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
 
 @dataclass
@@ -51,40 +49,12 @@ class Figure:
         return statistics.median(o / b for o, b in zip(self.ours, self.bare, strict=True))
 
 
-def stage_environment(fake_url: str) -> dict[str, str]:
-    """The deployed stages' variables (top level of config.json), pointed at the fake."""
-    config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
-    return {
-        **config["environment_variables"],
-        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": fake_url,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-
-
-@contextlib.contextmanager
-def fake_runtime() -> Iterator[str]:
-    port = processes.free_port()
-    process = processes.start(
-        processes.python_command("-m", "bench.fake_runtime", "--port", str(port)), cwd=REPO
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 10
-        while processes.port_is_free(port) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        yield url
-    finally:
-        processes.stop(process)
-
-
 def cold_starts(environment: dict[str, str], runs: int, pycache: Path) -> tuple[Figure, Figure]:
     event = json.dumps(predict_event(1))
     env = {
         **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
         **environment,
-        "PYTHONPATH": os.pathsep.join([str(CHALICE_DIR), str(BENCH_DIR)]),
+        "PYTHONPATH": os.pathsep.join(HANDLER_PATH),
         # Bytecode compiled once, as Lambda's runtime has it for boto3; without this a
         # machine that sets PYTHONDONTWRITEBYTECODE compiles every module on every start.
         "PYTHONPYCACHEPREFIX": str(pycache),
@@ -100,7 +70,7 @@ def cold_starts(environment: dict[str, str], runs: int, pycache: Path) -> tuple[
                 env=env,
                 capture_output=True,
                 check=True,
-                cwd=REPO,
+                cwd=REPO_ROOT,
             )
             elapsed_ms = (time.perf_counter() - started) * 1000
             result = json.loads(finished.stderr.decode().strip().splitlines()[-1])
@@ -140,7 +110,7 @@ def per_request_ms(handler: Callable[[dict, Any], dict], event: dict, calls: int
 
 def warm_requests(environment: dict[str, str], rounds: int) -> list[Figure]:
     os.environ.update(environment)
-    sys.path[:0] = [str(CHALICE_DIR), str(BENCH_DIR)]
+    sys.path[:0] = HANDLER_PATH
     import bare_lambda
     from app import app
 
@@ -205,10 +175,11 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
     import boto3
     import requests
 
-    from tests.local_stack import running_stack
+    from local_sagemaker.stack import Layout, local_stage_variables, running_stack
 
     figures = []
-    with running_stack(model, tmp) as stack:
+    endpoint_name = local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]
+    with running_stack(model, Layout.isolated(tmp)) as stack:
         runtime = boto3.client(
             "sagemaker-runtime",
             endpoint_url=stack.endpoint_url,
@@ -224,7 +195,7 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
             started = time.perf_counter()
             for _ in range(calls):
                 runtime.invoke_endpoint(
-                    EndpointName="iris-xgboost",
+                    EndpointName=endpoint_name,
                     Body=csv,
                     ContentType="text/csv",
                     Accept="application/json",
@@ -306,7 +277,7 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=60, help="alternating warm rounds (default 60)"
     )
-    parser.add_argument("--model", type=Path, default=REPO / "build" / "model.tar.gz")
+    parser.add_argument("--model", type=Path, default=MODEL_ARTIFACT)
     parser.add_argument("--write", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args()
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.__main__ import BENCH_DIR, CHALICE_DIR, fake_runtime, stage_environment
 from bench.events import LambdaContext, predict_event
+from bench.harness import HANDLER_PATH, fake_runtime, stage_environment
 
 Handler = Callable[[dict, Any], Any]
 
@@ -26,6 +26,7 @@ def variants() -> dict[str, Handler]:
     from chalice import Chalice
 
     from chalicelib import clients, service
+    from chalicelib.exchange import Exchange
 
     event = predict_event(1)
     app(event, LambdaContext())  # makes the client
@@ -43,7 +44,7 @@ def variants() -> dict[str, Handler]:
         "bare Lambda": bare_lambda.handler,
         "our client call only (botocore, standard retries)": lambda e, c: predictor.predict(row),
         "our service: validate, CSV, call, label": lambda e, c: service.predict(
-            e["body"], "application/json"
+            e["body"], "application/json", Exchange("bench")
         ),
         "bare Chalice route + our client call": minimal,
         "the proxy: Chalice, middleware, service, log line": app,
@@ -54,7 +55,7 @@ def main() -> None:
     rounds, calls = 60, 50
     with fake_runtime() as url:
         os.environ.update(stage_environment(url))
-        sys.path[:0] = [str(CHALICE_DIR), str(BENCH_DIR)]
+        sys.path[:0] = HANDLER_PATH
         handlers = variants()
         event, context = predict_event(1), LambdaContext()
         times: dict[str, list[float]] = {name: [] for name in handlers}

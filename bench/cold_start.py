@@ -26,7 +26,9 @@ def main() -> None:
 
         response = handler(event, Context())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"status": response["statusCode"], "peak_kib": peak_kib}), file=sys.stderr)
+    predictions = json.loads(response["body"]).get("predictions", [])
+    result = {"status": response["statusCode"], "peak_kib": peak_kib, "predictions": predictions}
+    print(json.dumps(result), file=sys.stderr)
 
 
 if __name__ == "__main__":

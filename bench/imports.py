@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench.__main__ import BENCH_DIR, CHALICE_DIR
+from bench.harness import HANDLER_PATH
 
 LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
 OURS = (
@@ -28,7 +28,7 @@ def self_times(code: str, pycache: str) -> dict[str, int]:
     env = {
         **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
         "PYTHONPYCACHEPREFIX": pycache,
-        "PYTHONPATH": os.pathsep.join([str(CHALICE_DIR), str(BENCH_DIR)]),
+        "PYTHONPATH": os.pathsep.join(HANDLER_PATH),
         "SAGEMAKER_ENDPOINT_NAME": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
     }

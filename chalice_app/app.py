@@ -3,9 +3,10 @@
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import service
+from chalicelib import exchange, service
 from chalicelib.boundary import http_boundary
 from chalicelib.cors import preflight
+from chalicelib.responses import HealthBody, PredictResponseBody
 
 app = Chalice(app_name="sagemaker-proxy")
 # Never on: it would send tracebacks to clients.
@@ -16,15 +17,18 @@ app.register_middleware(http_boundary, "http")
 # Every content type reaches the view: Chalice's own match is too lenient
 # (chalicelib/media_type.py), so the service checks it and answers 415 itself.
 @app.route("/predict", methods=["POST"], content_types=["*/*"])
-def predict() -> dict:
+def predict() -> PredictResponseBody:
     request = _request()
     return service.predict(
-        request.raw_body or b"", request.headers.get("content-type"), _time_left()
+        request.raw_body or b"",
+        request.headers.get("content-type"),
+        exchange.current(),
+        _time_left(),
     )
 
 
 @app.route("/health", methods=["GET"])
-def health() -> dict:
+def health() -> HealthBody:
     query = _request().query_params
     return service.health(deep=query.get("deep") if query else None)
 

@@ -1,7 +1,8 @@
 """The model container's WSGI app: SageMaker's contract for a container of your own.
 
 ``GET /ping`` answers 200 when the model is loaded and 503 when it could not be, and
-``POST /invocations`` takes ``text/csv`` or ``application/json`` up to SageMaker's 6 MB.
+``POST /invocations`` takes ``text/csv`` or ``application/json`` (SageMaker's runtime refuses
+bodies over its 6 MB limit before a container sees them).
 gunicorn serves it (see ``serving.entrypoint``). Each worker loads the model before it
 takes its first connection: SageMaker sends traffic after the first 200 from /ping, and a
 worker still loading in the background would then answer 503 to real requests (seen with
@@ -17,7 +18,7 @@ from pathlib import Path
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from serving.invocations import RoutedApp, invoke, json_response
+from serving.invocations import CSV, JSON, RoutedApp, invoke, json_response, text_response
 from serving.model import ModelInputError, XGBoostModel
 
 # SageMaker unpacks model.tar.gz here; SM_MODEL_DIR overrides it (as in SageMaker's toolkits).
@@ -25,9 +26,16 @@ DEFAULT_MODEL_DIR = "/opt/ml/model"
 logger = logging.getLogger(__name__)
 
 
+# What this image reads: CSV, as the built-in XGBoost container does, and JSON rows. The local
+# stand-in for SageMaker hosts the same app with CSV alone, as the built-in container serves.
+OWN_IMAGE_INPUTS = frozenset({CSV, JSON})
+BUILT_IN_INPUTS = frozenset({CSV})
+
+
 class ContainerApp(RoutedApp):
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path | None, inputs: frozenset[str] = OWN_IMAGE_INPUTS) -> None:
         self.model_dir = model_dir
+        self.inputs = inputs
         self.model: XGBoostModel | None = None
         self.load_error: str | None = None
         self.url_map = Map(
@@ -37,7 +45,15 @@ class ContainerApp(RoutedApp):
             ]
         )
 
+    @classmethod
+    def serving(cls, model: XGBoostModel, inputs: frozenset[str]) -> ContainerApp:
+        """An app around a model already loaded (the local stand-in's)."""
+        app = cls(None, inputs)
+        app.model = model
+        return app
+
     def load(self) -> None:
+        assert self.model_dir is not None
         try:
             self.model = XGBoostModel.from_artifact(self.model_dir)
             logger.warning("model loaded from %s", self.model_dir)
@@ -53,11 +69,11 @@ class ContainerApp(RoutedApp):
 
     def invocations(self, request: Request) -> Response:
         if self.model is None:
-            return json_response(503, {"message": "The model is not loaded."})
+            return text_response(503, "The model is not loaded.")
         try:
-            return invoke(self.model, request, accept_json_input=True)
+            return invoke(self.model, request, self.inputs)
         except ModelInputError as error:
-            return json_response(error.status, {"message": str(error)})
+            return text_response(error.status, str(error))
 
 
 def create_app() -> ContainerApp:

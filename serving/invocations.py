@@ -15,8 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from serving.model import ModelInputError, XGBoostModel, format_csv, format_json
 
-# SageMaker's InvokeEndpoint payload limit; a container never sees more.
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+CSV = "text/csv"
+JSON = "application/json"
 
 
 class RoutedApp:
@@ -26,11 +26,10 @@ class RoutedApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        request.max_content_length = MAX_PAYLOAD_BYTES
         try:
             rule, args = self.url_map.bind_to_environ(environ).match()
             response = getattr(self, rule)(request, **args)
-        except HTTPException as error:  # 404, 405, 413
+        except HTTPException as error:  # 404, 405
             response = json_response(error.code or 500, {"message": error.description})
         self.finish(response)
         return response(environ, start_response)
@@ -41,6 +40,12 @@ class RoutedApp:
 
 def json_response(status: int, body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def text_response(status: int, text: str) -> Response:
+    """An error as the built-in container's Flask ``Response(response=str(e), status=...)``
+    sends it (serve.py:207-235 at v3.0-5)."""
+    return Response(text, status=status, content_type="text/html; charset=utf-8")
 
 
 def media_type(header: str | None) -> str:
@@ -83,17 +88,16 @@ def parse_accept(header: str | None) -> str:
     return accept
 
 
-def invoke(model: XGBoostModel, request: Request, accept_json_input: bool) -> Response:
+def invoke(model: XGBoostModel, request: Request, inputs: frozenset[str]) -> Response:
     """One invocation, in the order the built-in container's ``invocations()`` takes its steps
     (serve.py:207-249 at v3.0-5). Raises ModelInputError with the status it answers.
 
-    ``accept_json_input`` is False for the local endpoint, which behaves like the built-in
-    XGBoost container; True for this project's own image, which also reads JSON rows."""
-    payload = request.get_data()  # raises RequestEntityTooLarge past max_content_length
+    ``inputs``: the content types read besides CSV's aliases (JSON rows in this project's image)."""
+    payload = request.get_data()
     if not payload:
         return Response(status=204)  # serve.py:209-211
     content_type = media_type(request.content_type)
-    if content_type in ("text/csv", "csv"):
+    if content_type in (CSV, "csv") and CSV in inputs:
         label_size = _parameters(request.content_type).get("label_size", "1")
         if label_size != "1":  # data_utils.py:106-113
             raise ModelInputError(
@@ -102,7 +106,7 @@ def invoke(model: XGBoostModel, request: Request, accept_json_input: bool) -> Re
                 415,
             )
         data = model.parse_csv(payload)
-    elif content_type == "application/json" and accept_json_input:
+    elif content_type == JSON and JSON in inputs:
         data = model.parse_json(payload)
     else:
         # The container reads a missing Content-Type as libsvm and also takes recordio-protobuf

@@ -10,35 +10,43 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import request_log
-from chalicelib.clients import get_settings
+from chalicelib import exchange, request_log
 from chalicelib.cors import add_cors_headers
 from chalicelib.errors import ApiError
 from chalicelib.metrics import metric_fields
+from chalicelib.settings import Settings, get_settings
 
 
 def http_boundary(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Chalice ``http`` middleware; it wraps Chalice's own 405 and 415 answers as well."""
     started = time.perf_counter()
-    request_id = _request_id(event)
-    request_log.start(request_id=request_id, route=f"{event.method} {event.path}")
+    call = exchange.begin(_request_id(event))
+    request_log.start(request_id=call.request_id, route=f"{event.method} {event.path}")
     upstream_error = None
     try:
         response = get_response(event)
     except ApiError as error:
-        response = error_response(error, request_id)
+        response = error_response(error, call.request_id)
         request_log.add(error=error.code, detail=error.log_detail)
-        if error.upstream_ms is not None:
-            request_log.add(upstream_ms=round(error.upstream_ms, 2))
+        call.upstream_ms = error.upstream_ms
         upstream_error = error.code if error.upstream else None
     if isinstance(response.body, dict) and "Code" in response.body:
-        response.body.setdefault("RequestId", request_id)
-    response.headers["X-Request-Id"] = request_id
-    add_cors_headers(response, event.headers.get("origin"), _allowed_origin())
+        response.body.setdefault("RequestId", call.request_id)
+    response.headers["X-Request-Id"] = call.request_id
+    settings = _settings()
+    add_cors_headers(response, event.headers.get("origin"), settings.cors_allow_origin)
+    upstream_ms = None if call.upstream_ms is None else round(call.upstream_ms, 2)
     request_log.emit(
         status=response.status_code,
         latency_ms=round((time.perf_counter() - started) * 1000, 2),
-        **metric_fields(response.status_code, request_log.field("upstream_ms"), upstream_error),
+        upstream_ms=upstream_ms,
+        **metric_fields(
+            response.status_code,
+            upstream_ms,
+            upstream_error,
+            settings.metrics_namespace,
+            settings.function_name,
+        ),
     )
     return response
 
@@ -62,8 +70,10 @@ def _request_id(event: Request) -> str:
     return str(request_id or uuid.uuid4())
 
 
-def _allowed_origin() -> str | None:
+def _settings() -> Settings:
+    """The stage's settings, or the defaults when they cannot be read (the answer is then
+    already a 503 that says so in the log): no CORS grant, the default metrics names."""
     try:
-        return get_settings().cors_allow_origin
+        return get_settings()
     except ApiError:
-        return None
+        return Settings(endpoint_name="")

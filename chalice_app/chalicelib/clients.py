@@ -7,21 +7,10 @@ from typing import Any
 from chalicelib.errors import EndpointUnavailable
 from chalicelib.metadata import load_metadata
 from chalicelib.predictor import SageMakerPredictor
-from chalicelib.settings import ConfigurationError, Settings
+from chalicelib.settings import Settings, get_settings, use_settings
 
-_settings: Settings | None = None
 _predictor: SageMakerPredictor | None = None
 _control_client: Any = None
-
-
-def get_settings() -> Settings:
-    global _settings
-    if _settings is None:
-        try:
-            _settings = Settings.from_environ()
-        except ConfigurationError as error:
-            raise EndpointUnavailable(log_detail=f"configuration: {error}") from None
-    return _settings
 
 
 def _client_config(settings: Settings) -> Any:
@@ -78,7 +67,14 @@ def get_control_client() -> Any:
     return _control_client
 
 
+def use(predictor: SageMakerPredictor | None = None, control_client: Any = None) -> None:
+    """Use these instead of making them on first use (a caller with clients of its own: the
+    tests hand in stubbed ones)."""
+    global _predictor, _control_client
+    _predictor, _control_client = predictor, control_client
+
+
 def reset() -> None:
-    """Forget everything made so far; tests call it between stage configurations."""
-    global _settings, _predictor, _control_client
-    _settings = _predictor = _control_client = None
+    """Forget everything made so far, settings included; the next use makes them anew."""
+    use()
+    use_settings(None)

@@ -39,6 +39,8 @@ class ApiError(ChaliceUnhandledError):
         retry_after: int | None = None,
         problems: list[dict[str, str]] | None = None,
         problem_count: int | None = None,
+        upstream: bool = False,
+        upstream_ms: float | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
@@ -47,10 +49,10 @@ class ApiError(ChaliceUnhandledError):
         self.problems = problems
         # All the problems found; ``problems`` lists at most the first few.
         self.problem_count = len(problems) if problem_count is None and problems else problem_count
-        # True when SageMaker (not the client or the configuration) failed: set by from_botocore.
-        self.upstream = False
+        # True when SageMaker (not the client) failed: for the UpstreamErrors metric.
+        self.upstream = upstream
         # How long the failed call took, for the UpstreamLatency metric.
-        self.upstream_ms: float | None = None
+        self.upstream_ms = upstream_ms
 
 
 class InvalidRequest(ApiError):
@@ -96,22 +98,24 @@ RETRY_MODEL_NOT_READY = 5
 RETRY_UNREACHABLE = 5
 
 
-def from_botocore(error: BotoCoreError | ClientError) -> ApiError:
-    """Map an InvokeEndpoint or DescribeEndpoint failure to the status in the design's table."""
-    mapped = _from_client_error(error) if isinstance(error, ClientError) else _from_botocore(error)
-    mapped.upstream = True
-    return mapped
+def from_botocore(error: BotoCoreError | ClientError, upstream_ms: float | None = None) -> ApiError:
+    """Map an InvokeEndpoint or DescribeEndpoint failure to the status in the design's table;
+    ``upstream_ms``: how long the failed call took."""
+    call = {"upstream": True, "upstream_ms": upstream_ms}
+    if isinstance(error, ClientError):
+        return _from_client_error(error, call)
+    return _from_botocore(error, call)
 
 
-def _from_botocore(error: BotoCoreError) -> ApiError:
+def _from_botocore(error: BotoCoreError, call: dict[str, Any]) -> ApiError:
     detail = f"{type(error).__name__}: {error}"
     if isinstance(error, (ReadTimeoutError, ConnectTimeoutError)):
-        return UpstreamTimeout(log_detail=detail)
+        return UpstreamTimeout(log_detail=detail, **call)
     if isinstance(error, EndpointConnectionError):
-        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_UNREACHABLE)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_UNREACHABLE, **call)
     if isinstance(error, (ConnectionClosedError, ResponseStreamingError, IncompleteReadError)):
-        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_CONNECTION_LOST)
-    return UpstreamFailure(log_detail=detail)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_CONNECTION_LOST, **call)
+    return UpstreamFailure(log_detail=detail, **call)
 
 
 def _text(value: Any) -> str:
@@ -120,7 +124,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _from_client_error(error: ClientError) -> ApiError:
+def _from_client_error(error: ClientError, call: dict[str, Any]) -> ApiError:
     response: Any = error.response if isinstance(error.response, dict) else {}
     fields = response.get("Error") if isinstance(response.get("Error"), dict) else {}
     metadata = response.get("ResponseMetadata")
@@ -132,19 +136,19 @@ def _from_client_error(error: ClientError) -> ApiError:
         # The proxy builds every part of the call but the stage's endpoint name and target
         # variant, so SageMaker refusing it ("Endpoint X of account N not found", an unknown
         # variant) is a deployment fault; retrying will not help.
-        return EndpointUnavailable(log_detail=f"stage configuration refused: {detail}")
+        return EndpointUnavailable(log_detail=f"stage configuration refused: {detail}", **call)
     if code == "ModelError":
         original = response.get("OriginalStatusCode")
         if isinstance(original, str) and original.isdigit():
             original = int(original)
         if isinstance(original, int) and 400 <= original < 500:
-            return ModelRejectedInput(log_detail=detail)
-        return UpstreamFailure(log_detail=detail)
+            return ModelRejectedInput(log_detail=detail, **call)
+        return UpstreamFailure(log_detail=detail, **call)
     if code == "ModelNotReadyException":
-        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_MODEL_NOT_READY)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_MODEL_NOT_READY, **call)
     if code in THROTTLING_CODES:
-        return Throttled(log_detail=detail, retry_after=RETRY_THROTTLED)
+        return Throttled(log_detail=detail, retry_after=RETRY_THROTTLED, **call)
     if code == "ServiceUnavailable":
-        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_SERVICE_UNAVAILABLE)
+        return EndpointUnavailable(log_detail=detail, retry_after=RETRY_SERVICE_UNAVAILABLE, **call)
     # InternalFailure, InternalDependencyException, access denied and any other upstream 4xx.
-    return UpstreamFailure(log_detail=detail)
+    return UpstreamFailure(log_detail=detail, **call)

@@ -16,7 +16,6 @@ Lambda's name, ``local`` elsewhere):
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -25,10 +24,14 @@ VALIDATION_STATUSES = frozenset({400, 413, 415})
 
 
 def metric_fields(
-    status: int, upstream_ms: float | None, upstream_error: str | None
+    status: int,
+    upstream_ms: float | None,
+    upstream_error: str | None,
+    namespace: str = DEFAULT_NAMESPACE,
+    function_name: str = "local",
 ) -> dict[str, Any]:
-    """Fields to add to the log line: the ``_aws`` directive, dimensions and values."""
-    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+    """Fields to add to the log line: the ``_aws`` directive, dimensions and values.
+    ``namespace`` and ``function_name`` come from the stage's Settings."""
     metrics = [
         {"Name": "Requests", "Unit": "Count"},
         {"Name": "ValidationRejections", "Unit": "Count"},
@@ -52,7 +55,6 @@ def metric_fields(
         )
         fields["UpstreamErrors"] = 1
         fields["ErrorType"] = upstream_error
-    namespace = os.environ.get("METRICS_NAMESPACE") or DEFAULT_NAMESPACE
     for directive in directives:
         directive["Namespace"] = namespace
     fields["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}

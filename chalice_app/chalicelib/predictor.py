@@ -1,4 +1,5 @@
-"""Calls InvokeEndpoint with CSV rows and turns the model's answer into labelled predictions."""
+"""Calls InvokeEndpoint with CSV rows and turns SageMaker's answer (the model's output) into
+labelled predictions, the API's response."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 
 from chalicelib import errors
 from chalicelib.deadline import DeadlineExceeded, call_within
-from chalicelib.schemas import ModelAnswer
+from chalicelib.responses import PredictionBody
+from chalicelib.schemas import ModelOutput
 
 # SageMaker's InvokeEndpoint payload limit; botocore does not check it.
 MAX_INVOKE_PAYLOAD_BYTES = 6_291_456
@@ -20,8 +22,8 @@ MAX_INVOKE_PAYLOAD_BYTES = 6_291_456
 
 @dataclass(frozen=True)
 class PredictionResult:
-    # Plain dicts shaped like ``responses.Prediction``: ready for JSON, no second validation.
-    predictions: list[dict[str, Any]]
+    # Plain dicts, typed to mirror ``responses.Prediction``: ready for JSON, no second validation.
+    predictions: list[PredictionBody]
     variant: str | None
     upstream_request_id: str | None
     upstream_ms: float
@@ -76,44 +78,46 @@ class SageMakerPredictor:
         started = time.perf_counter()
         try:
             response, payload = call_within(budget, invoke)
-        except (ClientError, BotoCoreError, DeadlineExceeded) as error:
-            mapped = (
-                errors.UpstreamTimeout(log_detail=f"no complete answer within {budget:.1f} s")
-                if isinstance(error, DeadlineExceeded)
-                else errors.from_botocore(error)
-            )
-            mapped.upstream = True
-            mapped.upstream_ms = (time.perf_counter() - started) * 1000
-            raise mapped from error
+        except DeadlineExceeded:
+            raise errors.UpstreamTimeout(
+                log_detail=f"no complete answer within {budget:.1f} s",
+                upstream=True,
+                upstream_ms=(time.perf_counter() - started) * 1000,
+            ) from None
+        except (ClientError, BotoCoreError) as error:
+            upstream_ms = (time.perf_counter() - started) * 1000
+            raise errors.from_botocore(error, upstream_ms) from error
         upstream_ms = (time.perf_counter() - started) * 1000
         return PredictionResult(
-            predictions=self._label(payload, expected_rows=len(rows)),
+            predictions=self._label(payload, expected_rows=len(rows), upstream_ms=upstream_ms),
             variant=response.get("InvokedProductionVariant"),
             upstream_request_id=response.get("ResponseMetadata", {}).get("RequestId"),
             upstream_ms=upstream_ms,
         )
 
-    def _label(self, payload: bytes, expected_rows: int) -> list[dict[str, Any]]:
-        """Validate the model's answer before trusting it: shape, count, finite probabilities."""
+    def _label(
+        self, payload: bytes, expected_rows: int, upstream_ms: float
+    ) -> list[PredictionBody]:
+        """Validate SageMaker's answer before trusting it: shape, count, finite probabilities."""
+
+        def bad_output(detail: str) -> errors.ApiError:
+            return errors.UpstreamFailure(log_detail=detail, upstream=True, upstream_ms=upstream_ms)
+
         try:
-            answer = ModelAnswer.model_validate_json(payload)
+            output = ModelOutput.model_validate_json(payload)
         except ValidationError as error:
-            raise errors.UpstreamFailure(
-                log_detail=f'model answer is not {{"predictions": [{{"score": [...]}}]}}: '
+            raise bad_output(
+                f'model answer is not {{"predictions": [{{"score": [...]}}]}}: '
                 f"{error.error_count()} problems, got {answer_shape(payload)}"
             ) from None
-        if len(answer.predictions) != expected_rows:
-            raise errors.UpstreamFailure(
-                log_detail=f"model answered {len(answer.predictions)} rows for {expected_rows}"
-            )
+        if len(output.predictions) != expected_rows:
+            raise bad_output(f"model answered {len(output.predictions)} rows for {expected_rows}")
         labels = self._class_labels
-        predictions = []
-        for row in answer.predictions:
+        predictions: list[PredictionBody] = []
+        for row in output.predictions:
             scores = row.score
             if len(scores) != len(labels):
-                raise errors.UpstreamFailure(
-                    log_detail=f"model answered {len(scores)} scores for {len(labels)} classes"
-                )
+                raise bad_output(f"model answered {len(scores)} scores for {len(labels)} classes")
             predictions.append(
                 {
                     "label": labels[scores.index(max(scores))],

@@ -1,4 +1,5 @@
-"""One structured JSON log line per request, filled in by the views as the request goes."""
+"""One structured JSON log line per request, filled in as the request goes. It only records:
+nothing reads a field back (what the answer and the metrics need is in ``exchange``)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,3 @@ def emit(**fields: Any) -> None:
     # stdout is CloudWatch Logs under Lambda and the terminal under `chalice local`.
     sys.stdout.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()
-
-
-def field(name: str) -> Any:
-    """A field of this request's log line, such as ``request_id``."""
-    return _current.get({}).get(name)

@@ -99,8 +99,9 @@ class ModelScores(BaseModel):
     score: list[Annotated[float, Field(ge=0.0, le=1.0)]]
 
 
-class ModelAnswer(BaseModel):
-    """The built-in XGBoost container's JSON answer for ``multi:softprob``."""
+class ModelOutput(BaseModel):
+    """SageMaker's answer: the built-in XGBoost container's JSON for ``multi:softprob``
+    (serve_utils.py:533-545 at v3.0-5). Not the API's response (``responses``)."""
 
     model_config = ConfigDict(strict=True, allow_inf_nan=False)
     predictions: list[ModelScores]

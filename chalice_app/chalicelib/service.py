@@ -1,7 +1,7 @@
 """What the routes do: validate, predict, answer. One function per route.
 
-Answers are plain dicts shaped like the models in ``responses`` (the OpenAPI source);
-tests and the schemathesis run check that they match.
+Answers are plain dicts typed to mirror the models in ``responses`` (the OpenAPI source);
+mypy, a test and the schemathesis run hold them to it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib import errors, request_log
-from chalicelib.clients import get_control_client, get_predictor, get_settings
+from chalicelib.clients import get_control_client, get_predictor
+from chalicelib.exchange import Exchange
 from chalicelib.media_type import is_json
 from chalicelib.metadata import load_metadata
 from chalicelib.predictor import endpoint_status
+from chalicelib.responses import HealthBody, PredictResponseBody
 from chalicelib.schemas import describe_problems, feature_rows, request_model
+from chalicelib.settings import get_settings
 
 # DescribeEndpoint's EndpointStatus values during which the endpoint serves traffic: blue/green
 # updates and every autoscaling change are Updating, and the old fleet serves while it rolls
@@ -29,8 +32,11 @@ ANSWER_RESERVE_SECONDS = 0.5
 
 
 def predict(
-    raw_body: bytes | str, content_type: str | None, time_left: float | None = None
-) -> dict[str, Any]:
+    raw_body: bytes | str,
+    content_type: str | None,
+    exchange: Exchange,
+    time_left: float | None = None,
+) -> PredictResponseBody:
     """Validate the raw body once, forward its rows to the endpoint, label the answer.
 
     ``time_left``: seconds until the caller gives up (under Lambda, the invocation's remaining
@@ -59,21 +65,16 @@ def predict(
     request_log.add(batch_size=len(rows), endpoint=settings.endpoint_name)
     upstream_time = None if time_left is None else time_left - ANSWER_RESERVE_SECONDS
     result = get_predictor().predict(rows, upstream_time)
-    request_log.add(
-        variant=result.variant,
-        upstream_ms=round(result.upstream_ms, 2),
-        upstream_request_id=result.upstream_request_id,
-    )
-    # Shaped like responses.PredictResponse, built directly: validating our own answer again
-    # doubled the proxy's time on large batches (docs/benchmarks.md). Tests check the shape.
+    exchange.upstream_ms = result.upstream_ms
+    request_log.add(variant=result.variant, upstream_request_id=result.upstream_request_id)
     return {
         "predictions": result.predictions,
         "variant": result.variant,
-        "request_id": request_log.field("request_id"),
+        "request_id": exchange.request_id,
     }
 
 
-def health(deep: str | None) -> dict[str, Any]:
+def health(deep: str | None) -> HealthBody:
     """Liveness; with ``deep=true`` also DescribeEndpoint, 503 unless the endpoint serves."""
     if deep not in (None, "true", "false"):
         raise errors.InvalidRequest(

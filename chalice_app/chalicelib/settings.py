@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from chalicelib.errors import EndpointUnavailable
+
 Number = TypeVar("Number", int, float)
 
 ENDPOINT_NAME = "SAGEMAKER_ENDPOINT_NAME"
@@ -19,6 +21,9 @@ MAX_ATTEMPTS = "SAGEMAKER_MAX_ATTEMPTS"
 MAX_BATCH_SIZE = "MAX_BATCH_SIZE"
 MAX_BODY_BYTES = "MAX_BODY_BYTES"
 CORS_ALLOW_ORIGIN = "CORS_ALLOW_ORIGIN"
+METRICS_NAMESPACE = "METRICS_NAMESPACE"
+# Set by Lambda itself; `chalice local` and the tests leave it unset.
+FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
 
 # API Gateway REST APIs answer 504 after this; the proxy must answer first.
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -41,6 +46,8 @@ class Settings:
     max_batch_size: int = 100
     max_body_bytes: int = 64 * 1024
     cors_allow_origin: str | None = None
+    metrics_namespace: str = "SageMakerProxy"
+    function_name: str = "local"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +65,8 @@ class Settings:
             max_batch_size=_number(environ, MAX_BATCH_SIZE, defaults.max_batch_size, int),
             max_body_bytes=_number(environ, MAX_BODY_BYTES, defaults.max_body_bytes, int),
             cors_allow_origin=environ.get(CORS_ALLOW_ORIGIN) or None,
+            metrics_namespace=environ.get(METRICS_NAMESPACE) or defaults.metrics_namespace,
+            function_name=environ.get(FUNCTION_NAME) or defaults.function_name,
         )
         if settings.worst_case_seconds() >= API_GATEWAY_TIMEOUT_SECONDS:
             raise ConfigurationError(
@@ -88,3 +97,24 @@ def _number(
     if value <= 0:
         raise ConfigurationError(f"{name} must be positive")
     return value
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The stage's settings, read once per process. A stage that cannot be read is a deployment
+    fault: 503 with the reason in the log, never a 500."""
+    global _current
+    if _current is None:
+        try:
+            _current = Settings.from_environ()
+        except ConfigurationError as error:
+            raise EndpointUnavailable(log_detail=f"configuration: {error}") from None
+    return _current
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Use these settings from now on (None: read the environment again on next use)."""
+    global _current
+    _current = settings

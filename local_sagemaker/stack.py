@@ -1,0 +1,182 @@
+"""The one launcher of the local stack, for `make run`, the end-to-end tests and the benchmark:
+the SageMaker stand-in, `chalice local` for each stage asked for, and the demo page, as real
+processes on loopback, stopped together.
+
+`make run` runs the project as it is, on the ports its local stage names. The tests and the
+benchmark run a copy of it on free ports (``Layout.isolated``): `chalice local` applies a
+stage's variables over the process's own, so a stage is pointed elsewhere in its config.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from local_sagemaker import processes
+from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
+from provisioning.naming import VARIANT_NAME
+
+
+def local_stage_variables(config_dir: Path = CHALICE_CONFIG_DIR) -> dict[str, str]:
+    """The local stage's variables over the top level's: the one home of its endpoint name,
+    the stand-in's URL and the page's origin."""
+    config = json.loads((config_dir / "config.json").read_text())
+    return {
+        **config.get("environment_variables", {}),
+        **config["stages"]["local"].get("environment_variables", {}),
+    }
+
+
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each process listens, and which Chalice project serves which stages."""
+
+    project: Path
+    endpoint_port: int
+    web_port: int
+    proxy_ports: dict[str, int]
+    variants: tuple[str, ...] = (VARIANT_NAME,)
+    # Where the processes write: one log file each, or the terminal (None).
+    log_dir: Path | None = None
+
+    @classmethod
+    def as_configured(cls, proxy_port: int) -> Layout:
+        """`make run`: the project itself, on the ports its local stage names."""
+        variables = local_stage_variables()
+        return cls(
+            project=CHALICE_DIR,
+            endpoint_port=_port(variables["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"]),
+            web_port=_port(variables["CORS_ALLOW_ORIGIN"]),
+            proxy_ports={"local": proxy_port},
+        )
+
+    @classmethod
+    def isolated(
+        cls,
+        workdir: Path,
+        extra_stages: Mapping[str, Mapping[str, str]] | None = None,
+        variants: tuple[str, ...] = (VARIANT_NAME,),
+    ) -> Layout:
+        """A copy of the project on free ports; ``extra_stages`` are copies of the local stage
+        with some variables changed."""
+        endpoint_port, web_port = processes.free_port(), processes.free_port()
+        project = workdir / "chalice_app"
+        shutil.copytree(
+            CHALICE_DIR, project, ignore=shutil.ignore_patterns("deployments", "__pycache__")
+        )
+        config_path = project / ".chalice" / "config.json"
+        config = json.loads(config_path.read_text())
+        local = config["stages"]["local"]["environment_variables"]
+        local["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = f"http://127.0.0.1:{endpoint_port}"
+        local["AWS_ENDPOINT_URL_SAGEMAKER"] = f"http://127.0.0.1:{endpoint_port}"
+        local["CORS_ALLOW_ORIGIN"] = f"http://127.0.0.1:{web_port}"
+        for stage, changes in (extra_stages or {}).items():
+            config["stages"][stage] = json.loads(json.dumps(config["stages"]["local"]))
+            config["stages"][stage]["environment_variables"].update(changes)
+        config_path.write_text(json.dumps(config))
+        stages = ["local", *(extra_stages or {})]
+        return cls(
+            project=project,
+            endpoint_port=endpoint_port,
+            web_port=web_port,
+            proxy_ports={stage: processes.free_port() for stage in stages},
+            variants=variants,
+            log_dir=workdir,
+        )
+
+
+@dataclass
+class Stack:
+    endpoint_url: str
+    # Every stage's `chalice local`, by stage name.
+    stage_urls: dict[str, str]
+    # The demo page's origin, the one the local stage allows: its calls are real CORS calls.
+    web_origin: str
+    web_port: int
+    log_dir: Path | None
+    # The processes, to watch (make run stops when one exits).
+    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def proxy_url(self) -> str:
+        return self.stage_urls["local"]
+
+    def log(self, name: str) -> Path:
+        """A process's log file (isolated layouts): ``endpoint``, ``web`` or ``chalice-<stage>``;
+        a `chalice local` log has one JSON line per request."""
+        assert self.log_dir is not None
+        return self.log_dir / f"{name}.log"
+
+    @property
+    def proxy_log(self) -> Path:
+        return self.log("chalice-local")
+
+
+@contextmanager
+def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
+    """Start everything, wait until each process answers, and stop them all on the way out."""
+
+    def log(name: str) -> Path | None:
+        return layout.log_dir / f"{name}.log" if layout.log_dir else None
+
+    children: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as stopping:
+
+        def start(name: str, command: list[str], cwd: Path, ready_url: str) -> None:
+            process = processes.start(command, cwd=cwd, log=log(name))
+            stopping.callback(processes.stop, process)
+            children.append(process)
+            processes.wait_for_http(ready_url, process)
+
+        endpoint_url = f"http://127.0.0.1:{layout.endpoint_port}"
+        variants = [argument for variant in layout.variants for argument in ("--variant", variant)]
+        start(
+            "endpoint",
+            processes.python_command(
+                "-m", "local_sagemaker", "--model", str(model_tar),
+                "--port", str(layout.endpoint_port),
+                "--endpoint-name", local_stage_variables(layout.project / ".chalice")[
+                    "SAGEMAKER_ENDPOINT_NAME"
+                ],
+                *variants,
+            ),
+            REPO_ROOT,
+            f"{endpoint_url}/",  # any answer will do: the stand-in serves only AWS's routes
+        )  # fmt: skip
+        urls = {}
+        for stage, port in layout.proxy_ports.items():
+            urls[stage] = f"http://127.0.0.1:{port}"
+            command = [processes.chalice_executable(), "local", "--stage", stage]
+            command += ["--port", str(port)]
+            if layout.project != CHALICE_DIR:
+                command.append("--no-autoreload")  # a copy nobody edits
+            start(f"chalice-{stage}", command, layout.project, f"{urls[stage]}/health")
+        start(
+            "web",
+            processes.python_command(
+                "-m", "http.server", str(layout.web_port), "--bind", "127.0.0.1",
+                "--directory", str(WEB_PAGE_DIR),
+            ),
+            REPO_ROOT,
+            f"http://127.0.0.1:{layout.web_port}/",
+        )  # fmt: skip
+        yield Stack(
+            endpoint_url=endpoint_url,
+            stage_urls=urls,
+            web_origin=f"http://127.0.0.1:{layout.web_port}",
+            web_port=layout.web_port,
+            log_dir=layout.log_dir,
+            children=children,
+        )

@@ -1,0 +1,199 @@
+"""What API Gateway adds in front of the Lambda for a deployed stage, as a template to merge
+into ``chalice package``'s: API key and usage plan, CORS on the gateway's own errors, throttling.
+
+Settings come from two files beside each other in ``chalice_app/.chalice/``: ``gateway.json``
+(key, rates, quota) and Chalice's ``config.json`` (CORS origin, reserved concurrency, which
+Chalice writes into the template itself, and the endpoint type), so each fact has one home.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from provisioning.naming import stack_name
+
+# API Gateway's REST integration limit; the proxy's own budget stays under it (DESIGN.md).
+INTEGRATION_TIMEOUT_MS = 29_000
+# The gateway's own errors (403 missing key, 429 throttled, 413, 504...) in the proxy's shape.
+ERROR_TEMPLATE = (
+    '{"Code": "$context.error.responseType", "Message": $context.error.messageString, '
+    '"RequestId": "$context.requestId"}'
+)
+
+
+@contextmanager
+def chalice_app_importable() -> Iterator[None]:
+    """Lets ``app`` and ``chalicelib`` be imported, as Lambda would (importing makes no AWS call)."""
+    sys.path.insert(0, str(CHALICE_DIR))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(CHALICE_DIR))
+
+
+class GatewayConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    stage: str
+    api_key_required: bool
+    rate_limit: float
+    burst_limit: int
+    daily_quota: int
+    cors_origin: str
+    reserved_concurrency: int
+
+    @classmethod
+    def load(cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR) -> GatewaySettings:
+        gateway = json.loads((config_dir / "gateway.json").read_text())
+        chalice = json.loads((config_dir / "config.json").read_text())
+        if stage not in gateway or stage not in chalice.get("stages", {}):
+            raise GatewayConfigError(
+                f"stage {stage!r} needs an entry in gateway.json and config.json"
+            )
+        ours, theirs = gateway[stage], chalice["stages"][stage]
+        environment = {
+            **chalice.get("environment_variables", {}),
+            **theirs.get("environment_variables", {}),
+        }
+        endpoint_type = theirs.get(
+            "api_gateway_endpoint_type", chalice.get("api_gateway_endpoint_type")
+        )
+        if endpoint_type != "REGIONAL":
+            # Edge-optimized APIs cannot raise the 29 s integration timeout; regional ones can.
+            raise GatewayConfigError(f"stage {stage}: api_gateway_endpoint_type must be REGIONAL")
+        settings = cls(
+            stage=stage,
+            api_key_required=bool(ours["api_key_required"]),
+            rate_limit=float(ours["rate_limit"]),
+            burst_limit=int(ours["burst_limit"]),
+            daily_quota=int(ours["daily_quota"]),
+            cors_origin=environment.get("CORS_ALLOW_ORIGIN", ""),
+            reserved_concurrency=int(theirs.get("reserved_concurrency", 0)),
+        )
+        if min(settings.rate_limit, settings.burst_limit, settings.daily_quota) <= 0:
+            raise GatewayConfigError(f"stage {stage}: rate, burst and quota must be positive")
+        if settings.reserved_concurrency <= 0:
+            raise GatewayConfigError(f"stage {stage}: set reserved_concurrency in config.json")
+        if not settings.cors_origin or "*" in settings.cors_origin:
+            raise GatewayConfigError(
+                f"stage {stage}: CORS_ALLOW_ORIGIN must name one origin, not *"
+            )
+        return settings
+
+
+def gateway_responses(origin: str) -> dict[str, Any]:
+    """The gateway's own 4XX and 5XX answers with the stage's CORS headers and the proxy's
+    error shape. In the OpenAPI body (not as separate resources) so that every deployment of
+    the API carries them."""
+    with chalice_app_importable():
+        # The proxy's own answers expose the same headers to browsers.
+        from chalicelib.cors import EXPOSED_HEADERS
+
+    # Values are API Gateway mapping expressions: literals in single quotes. A gateway response
+    # maps only request parameters and literals ("x-amazon-apigateway-gateway-responses.
+    # responseParameters object", API Gateway Developer Guide), not context variables, so the
+    # request id travels in the body ($context works in mapping templates) and in the
+    # x-amzn-RequestId header API Gateway adds to every answer.
+    headers = {
+        "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+        "gatewayresponse.header.Access-Control-Expose-Headers": f"'{EXPOSED_HEADERS}'",
+        "gatewayresponse.header.Vary": "'Origin'",
+    }
+    return {
+        kind: {
+            "responseParameters": headers,
+            "responseTemplates": {"application/json": ERROR_TEMPLATE},
+        }
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+    }
+
+
+def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> dict[str, Any]:
+    """The template ``chalice package --merge-template`` deep-merges into its own.
+
+    ``routes`` maps each path to its methods (as in ``app.routes``): every method but OPTIONS
+    gets the integration timeout and, when required, the API key. Preflights stay open,
+    because browsers send them without custom headers.
+    """
+    paths: dict[str, Any] = {}
+    for path, methods in routes.items():
+        for method in methods:
+            if method == "OPTIONS":
+                continue
+            operation: dict[str, Any] = {
+                "x-amazon-apigateway-integration": {"timeoutInMillis": INTEGRATION_TIMEOUT_MS}
+            }
+            if settings.api_key_required:
+                operation["security"] = [{"api_key": []}]
+            paths.setdefault(path, {})[method.lower()] = operation
+    definition: dict[str, Any] = {
+        "paths": paths,
+        "x-amazon-apigateway-gateway-responses": gateway_responses(settings.cors_origin),
+    }
+    if settings.api_key_required:
+        definition["securityDefinitions"] = {
+            "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
+        }
+    name = stack_name(settings.stage)
+    resources: dict[str, Any] = {
+        # Chalice's own name for the stage's function: its policy's log grant names this group.
+        "APIHandler": {"Properties": {"FunctionName": name}},
+        "RestAPI": {
+            "Properties": {
+                # Any OpenApiVersion keeps SAM from adding a second stage named "Stage", with
+                # no throttle and no usage plan (aws/serverless-application-model#191).
+                "OpenApiVersion": "3.0.1",
+                "DefinitionBody": definition,
+                # The stage-wide ceiling, for every caller together.
+                "MethodSettings": [
+                    {
+                        "ResourcePath": "/*",
+                        "HttpMethod": "*",
+                        "ThrottlingRateLimit": settings.rate_limit,
+                        "ThrottlingBurstLimit": settings.burst_limit,
+                    }
+                ],
+            }
+        },
+        "UsagePlan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "Properties": {
+                "UsagePlanName": name,
+                "Description": "Bounds what callers of this stage can cost.",
+                "ApiStages": [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}],
+                "Throttle": {"RateLimit": settings.rate_limit, "BurstLimit": settings.burst_limit},
+                "Quota": {"Limit": settings.daily_quota, "Period": "DAY"},
+            },
+        },
+    }
+    outputs: dict[str, Any] = {"UsagePlanId": {"Value": {"Ref": "UsagePlan"}}}
+    if settings.api_key_required:
+        resources["ApiKey"] = {
+            "Type": "AWS::ApiGateway::ApiKey",
+            "DependsOn": ["UsagePlan"],
+            "Properties": {
+                "Name": name,
+                "Description": "Sent by clients as x-api-key; bound to the usage plan.",
+                "Enabled": True,
+            },
+        }
+        resources["UsagePlanKey"] = {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {
+                "KeyId": {"Ref": "ApiKey"},
+                "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "UsagePlan"},
+            },
+        }
+        outputs["ApiKeyId"] = {"Value": {"Ref": "ApiKey"}}
+    return {"Resources": resources, "Outputs": outputs}

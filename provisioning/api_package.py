@@ -1,0 +1,60 @@
+"""What `make deploy` ships: ``chalice package`` with the API Gateway template merged in."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from local_sagemaker.processes import chalice_executable
+from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from provisioning.api_gateway import GatewaySettings, chalice_app_importable, merge_template
+
+
+class DeployFailed(Exception):
+    pass
+
+
+def app_routes() -> dict[str, list[str]]:
+    """Paths and methods of app.py (importing it makes no AWS call)."""
+    with chalice_app_importable():
+        from app import app
+    return {path: sorted(methods) for path, methods in app.routes.items()}
+
+
+def package(stage: str, output: Path, config_dir: Path = CHALICE_CONFIG_DIR) -> Path:
+    """``chalice package`` with the gateway template merged in; returns the folder it wrote."""
+    settings = GatewaySettings.load(stage, config_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    merge = output / "gateway-merge.json"
+    merge.write_text(json.dumps(merge_template(settings, app_routes()), indent=2))
+    target = output / "package"
+    finished = subprocess.run(
+        [
+            chalice_executable(),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(merge),
+            str(target),
+        ],
+        cwd=CHALICE_DIR,
+        # Packaging makes no AWS call; the region only fills ARNs in the template.
+        env={**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")},
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode != 0:
+        raise DeployFailed(
+            f"chalice package failed: {finished.stderr.strip() or finished.stdout.strip()}"
+        )
+    return target
+
+
+def with_code_in_s3(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
+    """The template with the Lambda's code read from S3 (what `aws cloudformation package` does)."""
+    template["Resources"]["APIHandler"]["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
+    return template

@@ -1,0 +1,125 @@
+"""What `make deploy` checks before it creates anything: one region and one account end to end,
+an endpoint that serves, and room in the account for the stage's reserved concurrency."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from provisioning import stage_config
+from provisioning.aws import AwsClients, is_missing
+from provisioning.iam_documents import endpoint_arn
+
+# Lambda keeps at least this much of an account's concurrency unreserved ("decreases account's
+# UnreservedConcurrentExecution below its minimum value of [10]"; Lambda Developer Guide,
+# "Configuring reserved concurrency").
+LAMBDA_MINIMUM_UNRESERVED = 10
+
+
+class PreflightFailed(Exception):
+    """One line: what is wrong, and what to do."""
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    """The endpoint a stage's Lambda calls, as its config.json records it."""
+
+    stage: str
+    endpoint_name: str
+    region: str | None
+    policy: dict[str, Any]
+
+    @classmethod
+    def load(cls, stage: str, config_dir: Path) -> StageTarget:
+        config = json.loads((config_dir / "config.json").read_text())
+        ours = config.get("stages", {}).get(stage, {})
+        variables = {
+            **config.get("environment_variables", {}),
+            **ours.get("environment_variables", {}),
+        }
+        policy_file = config_dir / ours.get("iam_policy_file", f"policy-{stage}.json")
+        return cls(
+            stage=stage,
+            endpoint_name=variables.get(stage_config.ENDPOINT_VARIABLE, ""),
+            region=variables.get(stage_config.REGION_VARIABLE) or None,
+            policy=json.loads(policy_file.read_text()) if policy_file.is_file() else {},
+        )
+
+
+def check_region(target: StageTarget, region: str) -> None:
+    if target.region is None:
+        raise PreflightFailed(
+            f"stage {target.stage} records no endpoint region ({stage_config.REGION_VARIABLE}): "
+            f"run `python -m scripts.deploy_endpoint --stage {target.stage} ...` first"
+        )
+    if target.region != region:
+        raise PreflightFailed(
+            f"stage {target.stage}'s endpoint is in {target.region}, not {region}: "
+            f"make deploy STAGE={target.stage} REGION={target.region}"
+        )
+
+
+def check_policy(target: StageTarget, region: str, account: str) -> None:
+    """The stage's policy names exactly this endpoint, in this account and region."""
+    wanted = endpoint_arn(region, account, target.endpoint_name)
+    resources = [
+        resource
+        for statement in target.policy.get("Statement", [])
+        if any(str(action).startswith("sagemaker:") for action in _listed(statement["Action"]))
+        for resource in _listed(statement.get("Resource", []))
+    ]
+    if resources != [wanted]:
+        raise PreflightFailed(
+            f"policy-{target.stage}.json grants SageMaker on {', '.join(resources) or 'nothing'}, "
+            f"not {wanted}: rerun `python -m scripts.deploy_endpoint --stage {target.stage}` "
+            "in this account and region"
+        )
+
+
+def check_endpoint_serves(sagemaker: Any, target: StageTarget) -> None:
+    try:
+        status = sagemaker.describe_endpoint(EndpointName=target.endpoint_name)["EndpointStatus"]
+    except ClientError as error:
+        if is_missing(error):
+            raise PreflightFailed(
+                f"endpoint {target.endpoint_name} does not exist in this region: "
+                "deploy it with scripts.deploy_endpoint first"
+            ) from None
+        raise
+    if status != "InService":
+        raise PreflightFailed(
+            f"endpoint {target.endpoint_name} is {status}, not InService: "
+            "wait for it, or fix it with scripts.deploy_endpoint"
+        )
+
+
+def check_concurrency(lambda_client: Any, reserved: int) -> None:
+    """A reservation that would leave the account under Lambda's minimum fails the whole stack;
+    new accounts often have a quota of 10, where any reservation does."""
+    limits = lambda_client.get_account_settings()["AccountLimit"]
+    unreserved = int(limits["UnreservedConcurrentExecutions"])
+    if unreserved - reserved < LAMBDA_MINIMUM_UNRESERVED:
+        raise PreflightFailed(
+            f"the account has {unreserved} unreserved concurrent executions (of "
+            f"{limits['ConcurrentExecutions']}); reserving {reserved} would leave fewer than "
+            f"Lambda's minimum of {LAMBDA_MINIMUM_UNRESERVED}: lower reserved_concurrency in "
+            "config.json or ask AWS for a higher Lambda concurrency quota"
+        )
+
+
+def preflight(aws: AwsClients, target: StageTarget, reserved_concurrency: int) -> str:
+    """Every check that needs AWS but changes nothing; returns the account."""
+    check_region(target, aws.region)
+    account = str(aws.sts.get_caller_identity()["Account"])
+    check_policy(target, aws.region, account)
+    check_endpoint_serves(aws.sagemaker, target)
+    check_concurrency(aws.lambda_, reserved_concurrency)
+    return account
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

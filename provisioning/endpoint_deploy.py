@@ -1,0 +1,114 @@
+"""Deploy an artifact to a SageMaker endpoint, then point a Chalice stage at it: the steps in
+order, with plain arguments (``EndpointRequest``), whatever command or test calls them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paths import CHALICE_CONFIG_DIR
+from provisioning import checks, stage_config
+from provisioning.aws import AwsClients, project_tags
+from provisioning.checks import AWS_ERRORS
+from provisioning.endpoint_rollout import (
+    SMOKE_TEST_ROW,
+    check_serving,
+    ensure_autoscaling,
+    ensure_endpoint,
+    smoke_test,
+    wait_until_settled,
+)
+from provisioning.iam_documents import execution_role_policy
+from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
+from provisioning.model_resources import (
+    ensure_artifact,
+    ensure_bucket,
+    ensure_model_and_config,
+    ensure_role,
+)
+from provisioning.naming import Names, Variant
+from provisioning.plan import Deployment, StepFailed, fail
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    minimum: int
+    maximum: int
+    target_invocations: float
+
+
+@dataclass(frozen=True)
+class EndpointRequest:
+    """What to deploy, and where to record it."""
+
+    endpoint_name: str
+    model: Path
+    stage: str = "dev"
+    variant: Variant = field(default_factory=Variant)
+    image: str | None = None
+    xgboost_version: str = DEFAULT_XGBOOST_VERSION
+    bucket: str | None = None
+    role_arn: str | None = None
+    wait_minutes: int = 30
+    wait: bool = True
+    autoscaling: Autoscaling | None = None
+    chalice_config_dir: Path = CHALICE_CONFIG_DIR
+
+
+def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) -> int:
+    """Exit code: 0 when the endpoint serves the artifact (or the dry run's plan is printed)."""
+    artifact = request.model.read_bytes()
+    sha256 = hashlib.sha256(artifact).hexdigest()
+    try:
+        image = request.image or xgboost_image_uri(aws.region, request.xgboost_version)
+        account = str(aws.sts.get_caller_identity()["Account"])
+    except UnsupportedRegion as error:
+        return fail(run, "image", str(error))
+    except AWS_ERRORS as error:
+        return fail(run, "account", checks.one_line(error))
+    names = Names.derive(
+        request.endpoint_name, sha256, account, aws.region, request.bucket, request.variant, image
+    )
+    tags = project_tags(sha256)
+    verb = "plan" if run.dry_run else "deploy"
+    run.out(f"{verb}: {request.model} (sha256 {sha256[:12]}) to {names.endpoint} in {aws.region}")
+
+    step = "upload"
+    try:
+        ensure_bucket(run, names.bucket, tags)
+        ensure_artifact(run, names, artifact, tags)
+        step = "role"
+        policy = execution_role_policy(names, aws.region, account, image)
+        role_arn = request.role_arn or ensure_role(run, names, policy, tags, account)
+        step = "model"
+        ensure_model_and_config(run, names, image, role_arn, request.variant, tags)
+        step = "endpoint"
+        ensure_endpoint(run, names, request.variant, tags, request.wait_minutes)
+        if run.dry_run:
+            run.out(
+                f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION "
+                f"and policy-{request.stage}.json  (dry run)"
+            )
+            return 0
+        if request.wait:
+            step = "wait"
+            check_serving(wait_until_settled(run, names, request.wait_minutes), names)
+            step = "smoke test"
+            run.out(f"  answer   {SMOKE_TEST_ROW} -> {smoke_test(run, names)}")
+        if request.autoscaling:
+            step = "autoscaling"
+            scaling = request.autoscaling
+            ensure_autoscaling(
+                run, names, scaling.minimum, scaling.maximum, scaling.target_invocations
+            )
+    except StepFailed as failure:
+        return fail(run, failure.step, failure.reason)
+    except AWS_ERRORS as error:
+        return fail(run, step, checks.one_line(error))
+    for path in stage_config.point_stage_at_endpoint(
+        request.stage, names.endpoint, aws.region, account, request.chalice_config_dir
+    ):
+        run.out(f"  wrote    {path}")
+    run.out(f"next: make deploy STAGE={request.stage}")
+    return 0

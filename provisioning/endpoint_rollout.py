@@ -1,0 +1,171 @@
+"""The endpoint itself: create it or update it blue/green, wait until it settles, check it
+serves the new config, smoke-test it as the proxy will read it, and scale it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from provisioning.aws import TRANSITIONAL_STATUSES, is_missing, is_ours
+from provisioning.naming import VARIANT_NAME, Names, Variant
+from provisioning.plan import Deployment, StepFailed
+
+# The first Iris row: setosa, the first class, for any model trained by scripts.train_model.
+SMOKE_TEST_ROW = "5.1,3.5,1.4,0.2"
+SMOKE_TEST_CLASS = 0
+
+
+def blue_green(wait_minutes: int) -> dict[str, Any]:
+    return {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
+            "TerminationWaitInSeconds": 120,
+            "MaximumExecutionTimeoutInSeconds": max(600, wait_minutes * 60),
+        }
+    }
+
+
+def ensure_endpoint(
+    run: Deployment, names: Names, variant: Variant, tags: list[dict[str, str]], wait_minutes: int
+) -> bool:
+    """Create the endpoint, or update it to the new config. True when anything changed."""
+    sm = run.aws.sagemaker
+    try:
+        current = sm.describe_endpoint(EndpointName=names.endpoint)
+    except ClientError as error:
+        if not is_missing(error):
+            raise
+        current = None
+    if current is None:
+        return run.ensure(
+            f"endpoint {names.endpoint}",
+            lambda: False,
+            lambda: sm.create_endpoint(
+                EndpointName=names.endpoint, EndpointConfigName=names.endpoint_config, Tags=tags
+            ),
+            lambda: sm.delete_endpoint(EndpointName=names.endpoint),
+        )
+    if current["EndpointConfigName"] == names.endpoint_config:
+        run.out(
+            f"  exists   endpoint {names.endpoint} on {names.endpoint_config} ({current['EndpointStatus']})"
+        )
+        return False
+    if not is_ours(sm.list_tags(ResourceArn=current["EndpointArn"]).get("Tags", [])):
+        raise StepFailed(
+            "endpoint", f"{names.endpoint} exists and was not made by this project; not touching it"
+        )
+    if current["EndpointStatus"] in TRANSITIONAL_STATUSES:
+        raise StepFailed(
+            "endpoint",
+            f"{names.endpoint} is {current['EndpointStatus']}; try again when it settles",
+        )
+    if run.dry_run:
+        run.out(
+            f"  update   endpoint {names.endpoint}: {current['EndpointConfigName']} -> {names.endpoint_config}  (dry run)"
+        )
+        return True
+    request: dict[str, Any] = {
+        "EndpointName": names.endpoint,
+        "EndpointConfigName": names.endpoint_config,
+    }
+    if not variant.serverless:  # blue/green is for instance endpoints
+        request["DeploymentConfig"] = blue_green(wait_minutes)
+    sm.update_endpoint(**request)
+    run.out(
+        f"  updated  endpoint {names.endpoint}: {current['EndpointConfigName']} -> {names.endpoint_config} (blue/green)"
+    )
+    return True
+
+
+def wait_until_settled(
+    run: Deployment, names: Names, wait_minutes: int, poll_seconds: float = 15.0
+) -> dict[str, Any]:
+    """Poll DescribeEndpoint with a progress line (boto3's waiter shows none), up to a bound."""
+    started = run.clock()
+    deadline = started + wait_minutes * 60
+    while True:
+        endpoint = run.aws.sagemaker.describe_endpoint(EndpointName=names.endpoint)
+        status = endpoint["EndpointStatus"]
+        run.out(f"  waiting  {names.endpoint}: {status} after {run.clock() - started:.0f} s")
+        if status not in TRANSITIONAL_STATUSES:
+            return dict(endpoint)
+        if run.clock() >= deadline:
+            raise StepFailed("wait", f"still {status} after {wait_minutes} min")
+        run.sleep(poll_seconds)
+
+
+def check_serving(endpoint: dict[str, Any], names: Names) -> None:
+    reason = endpoint.get("FailureReason")
+    if endpoint["EndpointStatus"] != "InService":
+        raise StepFailed(
+            "wait", f"endpoint is {endpoint['EndpointStatus']}: {reason or 'no reason given'}"
+        )
+    if endpoint["EndpointConfigName"] != names.endpoint_config:
+        raise StepFailed(
+            "wait",
+            f"endpoint serves {endpoint['EndpointConfigName']}, not {names.endpoint_config}: {reason or 'rolled back'}",
+        )
+    if reason:
+        raise StepFailed("wait", f"endpoint is InService but reports: {reason}")
+
+
+def smoke_test(run: Deployment, names: Names) -> str:
+    """Invoke the endpoint as the proxy will, and check the answer the way the proxy reads it:
+    one row of scores that sum to 1, the known row getting its known class."""
+    response = run.aws.runtime.invoke_endpoint(
+        EndpointName=names.endpoint,
+        Body=SMOKE_TEST_ROW,
+        ContentType="text/csv",
+        Accept="application/json",
+    )
+    text = response["Body"].read().decode(errors="replace")
+    try:
+        rows = [row["score"] for row in json.loads(text)["predictions"]]
+        scores = [float(score) for score in rows[0]]
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise StepFailed(
+            "smoke test", f"the answer is not the JSON the proxy reads: {text[:200]}"
+        ) from None
+    if len(rows) != 1 or abs(sum(scores) - 1) > 1e-3 or not all(0 <= s <= 1 for s in scores):
+        raise StepFailed("smoke test", f"the answer is not one row of probabilities: {text[:200]}")
+    if scores.index(max(scores)) != SMOKE_TEST_CLASS:
+        raise StepFailed(
+            "smoke test", f"row {SMOKE_TEST_ROW} should be class {SMOKE_TEST_CLASS}: {text[:200]}"
+        )
+    return text
+
+
+def ensure_autoscaling(
+    run: Deployment, names: Names, minimum: int, maximum: int, target: float
+) -> None:
+    resource = f"endpoint/{names.endpoint}/variant/{VARIANT_NAME}"
+    if run.dry_run:
+        run.out(
+            f"  scale    {resource}: {minimum}..{maximum} instances at {target:g} invocations/instance/min  (dry run)"
+        )
+        return
+    run.aws.autoscaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=minimum,
+        MaxCapacity=maximum,
+    )
+    run.aws.autoscaling.put_scaling_policy(
+        PolicyName=f"{names.endpoint}-invocations",
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": target,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+            },
+        },
+    )
+    run.out(
+        f"  scaled   {resource}: {minimum}..{maximum} instances at {target:g} invocations/instance/min"
+    )

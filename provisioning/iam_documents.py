@@ -1,0 +1,106 @@
+"""The IAM documents the project writes: the model's execution role and the Lambda's policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioning.naming import Names, stack_name
+
+# The execution role's one inline policy.
+ROLE_POLICY_NAME = "sagemaker-proxy-model-access"
+
+
+def execution_role_policy(names: Names, region: str, account: str, image: str) -> dict[str, Any]:
+    """Least privilege for the model: read its artifact's prefix, write its logs, pull its image."""
+    image_account, _, rest = image.partition(".dkr.ecr.")
+    repository = rest.split("/", 1)[1].split(":", 1)[0].split("@", 1)[0]
+    prefix = names.key.rsplit("/", 1)[0]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{names.bucket}/{prefix}/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws/sagemaker/Endpoints/{names.endpoint}:*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                "Resource": f"arn:aws:ecr:{region}:{image_account}:repository/{repository}",
+            },
+            # GetAuthorizationToken has no resource to scope it to.
+            {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        ],
+    }
+
+
+def sagemaker_trust_policy(account: str) -> dict[str, Any]:
+    """SageMaker may assume the role, on behalf of this account only (the confused-deputy
+    guard AWS recommends: aws:SourceAccount, IAM User Guide, "The confused deputy problem")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        ],
+    }
+
+
+def with_grants(current: dict[str, Any] | None, wanted: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``wanted``'s statements added, none taken away: a live config of the
+    endpoint may still use an earlier artifact or image, and an instance that autoscaling or a
+    replacement starts must still be able to read it."""
+    statements = list(current["Statement"]) if current else []
+    statements += [statement for statement in wanted["Statement"] if statement not in statements]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def endpoint_arn(region: str, account: str, endpoint_name: str) -> str:
+    # SageMaker ARNs carry the endpoint name in lower case.
+    return f"arn:aws:sagemaker:{region}:{account}:endpoint/{endpoint_name.lower()}"
+
+
+def log_group_arn(region: str, account: str, stage: str) -> str:
+    """The Lambda's own log group: Chalice names the function ``<app>-<stage>``, and
+    `make deploy` sets the same name."""
+    return f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{stack_name(stage)}"
+
+
+def lambda_policy(region: str, account: str, endpoint_name: str, stage: str) -> dict[str, Any]:
+    """Only what the proxy calls, on the one endpoint, plus the Lambda's own log group."""
+    log_group = log_group_arn(region, account, stage)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CallTheOneEndpoint",
+                "Effect": "Allow",
+                "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
+                "Resource": endpoint_arn(region, account, endpoint_name),
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [log_group, f"{log_group}:*"],
+            },
+        ],
+    }

@@ -1,0 +1,178 @@
+"""What a SageMaker model needs before it exists: the bucket, the artifact in it, the execution
+role and its grants; then the model and its endpoint config. Each step describes first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from provisioning.aws import is_missing
+from provisioning.iam_documents import ROLE_POLICY_NAME, sagemaker_trust_policy, with_grants
+from provisioning.naming import Names, Variant
+from provisioning.plan import Deployment, exists
+
+
+def ensure_bucket(run: Deployment, bucket: str, tags: list[dict[str, str]]) -> None:
+    """The project's bucket (artifacts, and the Lambda's package): private and encrypted."""
+    s3 = run.aws.s3
+
+    def create() -> None:
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if run.aws.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": run.aws.region}
+        s3.create_bucket(**kwargs)
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags[:1]})
+
+    run.ensure(
+        f"s3://{bucket} (encrypted, public access blocked)",
+        lambda: exists(lambda: s3.head_bucket(Bucket=bucket)),
+        create,
+        lambda: s3.delete_bucket(Bucket=bucket),
+    )
+
+
+def ensure_artifact(
+    run: Deployment, names: Names, artifact: bytes, tags: list[dict[str, str]]
+) -> None:
+    s3 = run.aws.s3
+    run.ensure(
+        f"s3://{names.bucket}/{names.key}",
+        lambda: exists(lambda: s3.head_object(Bucket=names.bucket, Key=names.key)),
+        lambda: s3.put_object(
+            Bucket=names.bucket,
+            Key=names.key,
+            Body=artifact,
+            ServerSideEncryption="AES256",
+            Tagging="&".join(f"{t['Key']}={t['Value']}" for t in tags),
+        ),
+        lambda: s3.delete_object(Bucket=names.bucket, Key=names.key),
+    )
+
+
+def ensure_role(
+    run: Deployment, names: Names, policy: dict[str, Any], tags: list[dict[str, str]], account: str
+) -> str:
+    iam = run.aws.iam
+
+    def remove() -> None:
+        iam.delete_role_policy(RoleName=names.role, PolicyName=ROLE_POLICY_NAME)
+        iam.delete_role(RoleName=names.role)
+
+    run.ensure(
+        f"IAM role {names.role}",
+        lambda: exists(lambda: iam.get_role(RoleName=names.role)),
+        lambda: iam.create_role(
+            RoleName=names.role,
+            AssumeRolePolicyDocument=json.dumps(sagemaker_trust_policy(account)),
+            Description="SageMaker execution role for the sagemaker-proxy model",
+            Tags=tags[:1],
+        ),
+        remove,
+    )
+    try:
+        current = iam.get_role_policy(RoleName=names.role, PolicyName=ROLE_POLICY_NAME)[
+            "PolicyDocument"
+        ]
+        current = json.loads(current) if isinstance(current, str) else current
+    except ClientError as error:
+        if not is_missing(error):
+            raise
+        current = None
+    granted = with_grants(current, policy)
+    if current != granted:
+        if run.dry_run:
+            run.out(
+                f"  grant    {ROLE_POLICY_NAME} of {names.role}: this artifact and image  (dry run)"
+            )
+        else:
+            iam.put_role_policy(
+                RoleName=names.role, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(granted)
+            )
+            run.out(f"  granted  {ROLE_POLICY_NAME} of {names.role}: this artifact and image")
+            if current is not None:  # a new role's policy goes with the role
+                previous = json.dumps(current)
+                run.undo.append(
+                    (
+                        f"grants added to {names.role} (restored as they were)",
+                        lambda: iam.put_role_policy(
+                            RoleName=names.role,
+                            PolicyName=ROLE_POLICY_NAME,
+                            PolicyDocument=previous,
+                        ),
+                    )
+                )
+    if run.dry_run and current is None:
+        return f"arn:aws:iam::<account>:role/{names.role}"
+    return str(iam.get_role(RoleName=names.role)["Role"]["Arn"])
+
+
+def create_model_when_role_is_ready(
+    run: Deployment, request: dict[str, Any], attempts: int = 6
+) -> None:
+    """A new IAM role takes a few seconds to become assumable by SageMaker."""
+    for attempt in range(1, attempts + 1):
+        try:
+            run.aws.sagemaker.create_model(**request)
+            return
+        except ClientError as error:
+            message = error.response.get("Error", {}).get("Message", "")
+            if attempt == attempts or "assume" not in message.lower():
+                raise
+            run.sleep(10)
+
+
+def ensure_model_and_config(
+    run: Deployment,
+    names: Names,
+    image: str,
+    role_arn: str,
+    variant: Variant,
+    tags: list[dict[str, str]],
+) -> None:
+    sm = run.aws.sagemaker
+    run.ensure(
+        f"model {names.model} ({image})",
+        lambda: exists(lambda: sm.describe_model(ModelName=names.model)),
+        lambda: create_model_when_role_is_ready(
+            run,
+            {
+                "ModelName": names.model,
+                "PrimaryContainer": {
+                    "Image": image,
+                    "ModelDataUrl": f"s3://{names.bucket}/{names.key}",
+                },
+                "ExecutionRoleArn": role_arn,
+                "Tags": tags,
+            },
+        ),
+        lambda: sm.delete_model(ModelName=names.model),
+    )
+    run.ensure(
+        f"endpoint config {names.endpoint_config}",
+        lambda: exists(
+            lambda: sm.describe_endpoint_config(EndpointConfigName=names.endpoint_config)
+        ),
+        lambda: sm.create_endpoint_config(
+            EndpointConfigName=names.endpoint_config,
+            ProductionVariants=[variant.production_variant(names.model)],
+            Tags=tags,
+        ),
+        lambda: sm.delete_endpoint_config(EndpointConfigName=names.endpoint_config),
+    )

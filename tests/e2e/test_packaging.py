@@ -1,0 +1,302 @@
+"""What `chalice package` would deploy for each stage: template, package contents, policies."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from parliament import analyze_policy_string
+
+from provisioning import api_package
+from tests.support import REPO_ROOT
+
+CHALICE_DIR = REPO_ROOT / "chalice_app"
+DEPLOYED_STAGES = ["dev", "prod"]
+# Top-level entries the Lambda may ship: the app, Chalice's runtime, pydantic and its dependencies.
+ALLOWED_TOP_LEVEL = ("app.py", "chalicelib", "chalice", "pydantic", "annotated_types", "typing_")
+
+
+@pytest.fixture(scope="module", params=DEPLOYED_STAGES)
+def package(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """What `scripts.deploy_api` deploys: `chalice package` with the gateway template merged."""
+    stage = request.param
+    output = api_package.package(stage, tmp_path_factory.mktemp(f"package-{stage}"))
+    return stage, output
+
+
+def test_template_passes_cfn_lint(package: tuple[str, Path]) -> None:
+    _, output = package
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    result = subprocess.run([cfn_lint, str(output / "sam.json")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_holds_only_the_app_and_its_dependencies(package: tuple[str, Path]) -> None:
+    _, output = package
+    with zipfile.ZipFile(output / "deployment.zip") as archive:
+        names = archive.namelist()
+    top_level = {name.split("/", 1)[0] for name in names}
+    unexpected = {name for name in top_level if not name.startswith(ALLOWED_TOP_LEVEL)}
+    assert unexpected == set()
+    for forbidden in (
+        "tests/",
+        "scripts/",
+        "serving/",
+        ".chalice/",
+        "model.tar.gz",
+        "xgboost",
+        "boto3/",
+    ):
+        assert not any(forbidden in name for name in names), forbidden
+    assert "chalicelib/model_metadata.json" in names
+
+
+def test_template_keeps_debug_off_and_cors_narrow(package: tuple[str, Path]) -> None:
+    stage, output = package
+    template = json.loads((output / "sam.json").read_text())
+    function = template["Resources"]["APIHandler"]["Properties"]
+    variables = function["Environment"]["Variables"]
+    assert variables["CORS_ALLOW_ORIGIN"] not in ("", "*")
+    assert function["Timeout"] == 25
+    # The role Chalice generates holds exactly the stage's policy file.
+    role = template["Resources"]["ApiHandlerRole"]["Properties"]
+    policy_file = CHALICE_DIR / ".chalice" / f"policy-{stage}.json"
+    assert [p["PolicyDocument"] for p in role["Policies"]] == [json.loads(policy_file.read_text())]
+
+
+@pytest.mark.parametrize("stage", DEPLOYED_STAGES)
+def test_lambda_policy_passes_parliament_and_names_one_endpoint(stage: str) -> None:
+    text = (CHALICE_DIR / ".chalice" / f"policy-{stage}.json").read_text()
+    assert [finding.issue for finding in analyze_policy_string(text).findings] == []
+    for statement in json.loads(text)["Statement"]:
+        if any(action.startswith("sagemaker:") for action in statement["Action"]):
+            assert statement["Resource"] != "*"
+            assert ":endpoint/" in statement["Resource"]
+
+
+def test_parliament_would_catch_a_star_resource() -> None:
+    loose = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", "Resource": "*"}]}'
+    assert "RESOURCE_STAR" in [finding.issue for finding in analyze_policy_string(loose).findings]
+
+
+# -- what API Gateway adds (scripts.api_gateway) ---------------------------------------
+
+
+def resources(output: Path) -> dict[str, Any]:
+    return json.loads((output / "sam.json").read_text())["Resources"]
+
+
+def test_the_usage_plan_and_key_are_bound_to_the_stage(package: tuple[str, Path]) -> None:
+    stage, output = package
+    settings = json.loads((CHALICE_DIR / ".chalice" / "gateway.json").read_text())[stage]
+    template = resources(output)
+    plan = template["UsagePlan"]["Properties"]
+    assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+    assert template["RestAPI"]["Properties"]["OpenApiVersion"]  # no stray "Stage" stage
+    assert plan["Throttle"] == {
+        "RateLimit": settings["rate_limit"],
+        "BurstLimit": settings["burst_limit"],
+    }
+    assert plan["Quota"] == {"Limit": settings["daily_quota"], "Period": "DAY"}
+    assert settings["api_key_required"]
+    assert template["ApiKey"]["Type"] == "AWS::ApiGateway::ApiKey"
+    assert template["ApiKey"]["Properties"]["Enabled"] is True
+    assert template["UsagePlanKey"]["Properties"] == {
+        "KeyId": {"Ref": "ApiKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "UsagePlan"},
+    }
+    # And the stage-wide throttle matches too
+    (method_settings,) = template["RestAPI"]["Properties"]["MethodSettings"]
+    assert method_settings["ThrottlingRateLimit"] == settings["rate_limit"]
+    assert method_settings["ThrottlingBurstLimit"] == settings["burst_limit"]
+
+
+def test_every_method_but_preflights_needs_the_key_and_answers_within_29_s(
+    package: tuple[str, Path],
+) -> None:
+    _, output = package
+    definition = resources(output)["RestAPI"]["Properties"]["DefinitionBody"]
+    assert definition["securityDefinitions"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+    operations = [
+        (path, method, operation)
+        for path, item in definition["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert {path for path, _, _ in operations} == {"/predict", "/health", "/openapi.json"}
+    for path, method, operation in operations:
+        if method == "options":
+            assert "security" not in operation, path  # browsers send preflights without keys
+        else:
+            assert operation["security"] == [{"api_key": []}], (path, method)
+            integration = operation["x-amazon-apigateway-integration"]
+            assert integration["timeoutInMillis"] <= 29_000
+
+
+def test_the_gateways_own_errors_carry_the_stages_cors_origin(package: tuple[str, Path]) -> None:
+    stage, output = package
+    origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
+        "environment_variables"
+    ]["CORS_ALLOW_ORIGIN"]
+    definition = resources(output)["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
+        assert "*" not in headers["gatewayresponse.header.Access-Control-Allow-Origin"]
+        body = response["responseTemplates"]["application/json"]
+        assert '"Code"' in body and '"RequestId": "$context.requestId"' in body
+
+
+def test_reserved_concurrency_and_regional_endpoint(package: tuple[str, Path]) -> None:
+    stage, output = package
+    config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
+    template = resources(output)
+    assert (
+        template["APIHandler"]["Properties"]["ReservedConcurrentExecutions"]
+        == config["stages"][stage]["reserved_concurrency"]
+    )
+    assert template["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+
+
+# -- what CloudFormation sees: the template after SAM's own expansion -------------------------
+
+
+# `make test` installs SAM's translator and checkov there: their pins clash with ours.
+TOOLS_PYTHON = REPO_ROOT / ".venv-tools" / "bin" / "python"
+
+
+def expand_template(sam_template: dict[str, Any]) -> dict[str, Any]:
+    """The template as CloudFormation runs it: SAM's transform expanded by aws-sam-translator
+    (tests/sam_expand.py), the Lambda's code in S3 as deploy_api uploads it."""
+    if not TOOLS_PYTHON.exists():
+        pytest.skip("SAM's translator is not installed: `make test` installs it in .venv-tools")
+    template = api_package.with_code_in_s3(sam_template, "sagemaker-proxy-bucket", "lambda/k.zip")
+    result = subprocess.run(
+        [str(TOOLS_PYTHON), str(Path(__file__).with_name("sam_expand.py"))],
+        input=json.dumps(template),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def expand(stage: str, output: Path) -> dict[str, Any]:
+    """`make deploy`'s template for a stage, packaged into ``output`` and expanded."""
+    built = api_package.package(stage, output)
+    return expand_template(json.loads((built / "sam.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def expanded(package: tuple[str, Path]) -> tuple[str, dict[str, Any]]:
+    stage, output = package
+    expansion = expand_template(json.loads((output / "sam.json").read_text()))
+    (output / "expanded.json").write_text(json.dumps(expansion))
+    return stage, expansion["Resources"]
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {name: r for name, r in resources.items() if r["Type"] == f"AWS::ApiGateway::{kind}"}
+
+
+def test_the_expansion_has_one_stage_and_the_usage_plan_is_bound_to_it(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    _, resources = expanded
+    (stage_id, stage), *others = of_type(resources, "Stage").items()
+    assert others == []
+    assert stage["Properties"]["StageName"] == "api"
+    # SAM's deployment names no stage of its own (without OpenApiVersion it made "Stage")
+    for deployment in of_type(resources, "Deployment").values():
+        assert "StageName" not in deployment["Properties"]
+    (plan,) = of_type(resources, "UsagePlan").values()
+    assert plan["Properties"]["ApiStages"] == [
+        {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": stage_id}}
+    ]
+    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] > 0
+
+
+def test_the_expansion_keys_every_route_but_preflights_and_maps_only_documented_sources(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    stage, resources = expanded
+    body = resources["RestAPI"]["Properties"]["Body"]
+    for path, item in body["paths"].items():
+        for method, operation in item.items():
+            keyed = operation.get("security") == [{"api_key": []}]
+            assert keyed == (method != "options"), (path, method)
+    origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
+        "environment_variables"
+    ]["CORS_ALLOW_ORIGIN"]
+    for response in body["x-amazon-apigateway-gateway-responses"].values():
+        parameters = response["responseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
+        # Request parameters or quoted literals only: anything else fails the API's import
+        for value in parameters.values():
+            assert value.startswith(("'", "method.request.")), value
+
+
+def test_the_expansions_log_grant_is_the_functions_own_log_group(
+    expanded: tuple[str, dict[str, Any]],
+) -> None:
+    stage, resources = expanded
+    function = resources["APIHandler"]["Properties"]
+    assert function["FunctionName"] == f"sagemaker-proxy-{stage}"
+    (policy,) = resources["ApiHandlerRole"]["Properties"]["Policies"]
+    (logs,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "WriteOwnLogs"]
+    for resource in logs["Resource"]:
+        assert resource.split(":log-group:")[1].startswith(
+            f"/aws/lambda/{function['FunctionName']}"
+        )
+        assert "*" not in resource.removesuffix(":*")
+
+
+def test_the_expansion_passes_cfn_lint(
+    expanded: tuple[str, dict[str, Any]], package: tuple[str, Path]
+) -> None:
+    _, output = package
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    result = subprocess.run(
+        [cfn_lint, str(output / "expanded.json"), "--regions", "eu-west-1"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stage", DEPLOYED_STAGES)
+def test_plain_chalice_deploy_still_packages_the_stage(stage: str, tmp_path: Path) -> None:
+    # `chalice deploy --stage <stage>` is the other way to deploy: Chalice alone, without what
+    # scripts.api_gateway adds (key, usage plan, CORS on gateway errors, one-stage fix).
+    from local_sagemaker.processes import chalice_executable
+
+    result = subprocess.run(
+        [chalice_executable(), "package", "--stage", stage, str(tmp_path / "out")],
+        cwd=CHALICE_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / "out" / "sam.json").read_text())
+    function = template["Resources"]["APIHandler"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] > 0
+    assert function["Environment"]["Variables"]["SAGEMAKER_ENDPOINT_NAME"]
+    assert "UsagePlan" not in template["Resources"]  # what only `make deploy` adds

@@ -1,0 +1,186 @@
+"""The demo page in headless Chromium, against `chalice local` and the local endpoint.
+
+The page is served from the origin the local stage allows, so every call is a real
+cross-origin request with a preflight; a second copy from another origin must get nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from local_sagemaker import processes
+from local_sagemaker.stack import Stack
+from paths import REPO_ROOT
+
+WEB_DIR = REPO_ROOT / "examples" / "web"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Without the background-networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed: `sudo apt-get install chromium` (.ci/run installs it)",
+)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@functools.cache
+def _server_on(port: int) -> str:
+    handler = functools.partial(QuietHandler, directory=str(WEB_DIR))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, stack: Stack):  # type: ignore[no-untyped-def]
+    context = browser.new_context()  # a fresh localStorage for every test
+    opened = context.new_page()
+    opened.goto(f"{stack.web_origin}/")
+    opened.fill("#api-url", stack.proxy_url)
+    opened.dispatch_event("#api-url", "change")
+    yield opened
+    context.close()
+
+
+def preflights_logged(stack: Stack) -> int:
+    return stack.proxy_log.read_text().count('"route": "OPTIONS /predict"')
+
+
+def test_a_record_gets_its_species_and_probability_bars(page, stack: Stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Given the default measurements (a setosa) on the page
+    preflights_before = preflights_logged(stack)
+    # When the user presses Predict
+    page.click("#predict")
+    # Then the species and a bar for each class appear
+    heading = page.locator("#results .prediction h2")
+    heading.wait_for()
+    assert heading.inner_text() == "setosa"
+    bars = page.locator("#results .bar")
+    assert bars.count() == 3
+    assert sorted(bars.evaluate_all("bars => bars.map(b => b.dataset.label)")) == [
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
+    assert page.inner_text("#status") == ""
+    # The call was cross-origin: the browser asked first (a new context has an empty
+    # preflight cache), and the proxy logs each request before it answers.
+    assert preflights_logged(stack) == preflights_before + 1
+    page.screenshot(path=str(tmp_path / "demo-page-record.png"), full_page=True)
+
+
+def test_an_api_key_is_sent_and_the_preflight_allows_it(page) -> None:  # type: ignore[no-untyped-def]
+    # A deployed stage needs x-api-key: the browser only sends it if the preflight allows it.
+    sent = []
+    page.on(
+        "request", lambda r: sent.append(r.headers.get("x-api-key")) if r.method == "POST" else None
+    )
+    page.fill("#api-key", "k3y-for-the-usage-plan")
+    page.dispatch_event("#api-key", "change")
+    page.click("#predict")
+    page.locator("#results .prediction h2").wait_for()
+    assert sent == ["k3y-for-the-usage-plan"]
+    assert (
+        page.evaluate("localStorage.getItem('sagemaker-proxy.apiKey')") == "k3y-for-the-usage-plan"
+    )
+
+
+def test_an_invalid_value_shows_the_apis_reason_by_its_field(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#sepal_width", "-1")
+    page.fill("#petal_length", "")
+    page.click("#predict")
+    error = page.locator("#sepal_width-error")
+    error.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#sepal_width-error').textContent !== ''")
+    assert error.inner_text() == "Input should be greater than 0"
+    assert page.inner_text("#petal_length-error") == "Field required"
+    assert page.get_attribute("#sepal_width", "aria-invalid") == "true"
+    assert page.inner_text("#sepal_length-error") == ""
+    assert page.inner_text("#status").startswith("400: The request body is invalid.")
+    assert page.locator("#results .prediction").count() == 0
+    page.screenshot(path=str(tmp_path / "demo-page-error.png"), full_page=True)
+
+
+def test_a_batch_of_csv_lines_is_labelled_line_by_line(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("#tab-batch")
+    page.fill(
+        "#batch-csv",
+        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n\n6.7,3.0,5.2,2.3\n",
+    )
+    page.click("#predict-batch")
+    page.locator("#results .prediction").nth(1).wait_for()
+    headings = page.locator("#results .prediction h2").all_inner_texts()
+    assert headings == ["Line 2: setosa", "Line 4: virginica"]
+
+
+def test_a_batch_error_names_the_line_and_the_field(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("#tab-batch")
+    page.fill("#batch-csv", "5.1,3.5,1.4,0.2\n6.7,abc,5.2,2.3\n")
+    page.click("#predict-batch")
+    page.locator("#batch-errors li").first.wait_for()
+    assert page.locator("#batch-errors li").all_inner_texts() == [
+        "Line 2, sepal width: Input should be a valid number"
+    ]
+
+
+def test_a_page_from_an_origin_the_stage_does_not_allow_gets_no_answer(  # type: ignore[no-untyped-def]
+    browser, stack: Stack, tmp_path: Path
+) -> None:
+    # Given the same page served from an origin the local stage does not allow
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{_server_on(processes.free_port())}/")
+    page.fill("#api-url", stack.proxy_url)
+    page.dispatch_event("#api-url", "change")
+    # When it asks for a prediction
+    page.click("#predict")
+    # Then the browser refuses the answer and the page says why it may have failed
+    page.wait_for_function("document.querySelector('#status').classList.contains('error')")
+    assert page.inner_text("#status").startswith(f"Could not reach the API at {stack.proxy_url}")
+    assert page.locator("#results .prediction").count() == 0
+    page.screenshot(path=str(tmp_path / "demo-page-cors.png"), full_page=True)
+    context.close()
+
+
+def test_the_api_url_is_remembered(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    origin = stack.web_origin
+    page.goto(f"{origin}/")
+    assert page.input_value("#api-url") == "http://127.0.0.1:8000"  # the default: make run's
+    page.fill("#api-url", stack.proxy_url)
+    page.dispatch_event("#api-url", "change")
+    page.reload()
+    assert page.input_value("#api-url") == stack.proxy_url
+    context.close()

@@ -1,0 +1,60 @@
+"""What the tests share besides fixtures: the local stage's facts and fakes' answers."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+
+from local_sagemaker.stack import local_stage_variables
+from paths import REPO_ROOT
+
+__all__ = ["ENDPOINT_NAME", "LOCAL_STAGE_ORIGIN", "REPO_ROOT"]
+
+# The local stage's endpoint and the origin it allows (chalice_app/.chalice/config.json).
+ENDPOINT_NAME = local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]
+LOCAL_STAGE_ORIGIN = local_stage_variables()["CORS_ALLOW_ORIGIN"]
+
+
+def model_answer(*scores: list[float]) -> dict[str, Any]:
+    """The built-in XGBoost container's JSON body for ``multi:softprob``, as the Stubber returns
+    InvokeEndpoint's answer."""
+    body = json.dumps({"predictions": [{"score": list(row)} for row in scores]}).encode()
+    return {
+        "Body": StreamingBody(io.BytesIO(body), len(body)),
+        "ContentType": "application/json",
+        "InvokedProductionVariant": "AllTraffic",
+    }
+
+
+@dataclass
+class StubbedSageMaker:
+    """Stubbers on the two clients the app uses, and how many calls reached them."""
+
+    runtime: Stubber
+    control: Stubber
+    calls: list[str] = field(default_factory=list)
+
+
+def moto_model_answer(
+    model_tar: Path, region: str, moto_url: str = "http://motoapi.amazonaws.com"
+) -> None:
+    """Queue in moto's sagemaker-runtime what the real model answers to the deploy's smoke-test
+    row (moto answers a canned "body" otherwise): computed by the served model itself."""
+    import requests
+
+    from provisioning.endpoint_rollout import SMOKE_TEST_ROW
+    from serving.model import XGBoostModel, format_json
+
+    scores = XGBoostModel.from_artifact(model_tar).predict_csv(SMOKE_TEST_ROW.encode())
+    answer = {"Body": json.dumps(format_json(scores)), "ContentType": "application/json"}
+    requests.post(
+        f"{moto_url}/moto-api/static/sagemaker/endpoint-results",
+        json={"region": region, "results": [answer]},
+        timeout=10,
+    ).raise_for_status()

@@ -1,0 +1,424 @@
+"""POST /predict through Chalice's test client, SageMaker stubbed with exact expected calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import clients
+from chalicelib.settings import Settings, use_settings
+from tests.support import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, StubbedSageMaker, model_answer
+
+JSON = {"Content-Type": "application/json"}
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+VIRGINICA = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}
+
+
+def post(api: Client, body: Any, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return api.http.post("/predict", headers=headers or JSON, body=raw)
+
+
+def expect_invoke(sagemaker: StubbedSageMaker, csv: bytes, *scores: list[float]) -> None:
+    sagemaker.runtime.add_response(
+        "invoke_endpoint",
+        model_answer(*scores),
+        expected_params={
+            "EndpointName": ENDPOINT_NAME,
+            "Body": csv,
+            "ContentType": "text/csv",
+            "Accept": "application/json",
+        },
+    )
+
+
+def test_one_record_is_sent_as_csv_and_labelled(api: Client, sagemaker: StubbedSageMaker) -> None:
+    # Given the endpoint answers setosa for the record sent as one CSV row
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    # When a client posts one record
+    response = post(api, SETOSA)
+    # Then it gets the label and every class's probability, and a request id to trace it
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["predictions"] == [
+        {
+            "label": "setosa",
+            "probabilities": {"setosa": 0.97, "versicolor": 0.02, "virginica": 0.01},
+        }
+    ]
+    assert body["variant"] == "AllTraffic"
+    assert body["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_batch_keeps_order_and_uses_training_feature_order(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given keys in another order than training, and integers where floats are expected
+    shuffled = {"petal_width": 2, "sepal_length": 7, "petal_length": 5, "sepal_width": 3}
+    expect_invoke(
+        sagemaker,
+        b"5.1,3.5,1.4,0.2\n7.0,3.0,5.0,2.0\n6.7,3.0,5.2,2.3",
+        [0.9, 0.05, 0.05],
+        [0.1, 0.2, 0.7],
+        [0.0, 0.4, 0.6],
+    )
+    response = post(api, {"instances": [SETOSA, shuffled, VIRGINICA]})
+    assert response.status_code == 200
+    labels = [prediction["label"] for prediction in response.json_body["predictions"]]
+    assert labels == ["setosa", "virginica", "virginica"]
+
+
+def test_missing_content_type_is_read_as_json(api: Client, sagemaker: StubbedSageMaker) -> None:
+    # As Chalice (and API Gateway's proxy integration) do: no Content-Type means JSON.
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    response = api.http.post("/predict", headers={}, body=json.dumps(SETOSA))
+    assert response.status_code == 200
+    assert response.json_body["predictions"][0]["label"] == "setosa"
+
+
+def test_charset_in_content_type_is_still_json(api: Client, sagemaker: StubbedSageMaker) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    response = post(api, SETOSA, {"Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 200
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    return {**SETOSA, **changes}
+
+
+def _without(name: str) -> dict[str, Any]:
+    return {key: value for key, value in SETOSA.items() if key != name}
+
+
+BAD_INPUTS = [
+    # (case, raw body, expected field in the problems or None)
+    ("not json", b"{not json", "body"),
+    ("truncated json", json.dumps(SETOSA)[:-5], "body"),
+    ("empty body", b"", "body"),
+    ("top-level array", "[1, 2, 3]", "body"),
+    ("top-level scalar", "42", "body"),
+    ("number as string", _with(sepal_length="5.1"), "sepal_length"),
+    ("boolean", _with(sepal_width=True), "sepal_width"),
+    ("null", _with(petal_length=None), "petal_length"),
+    ("NaN literal", json.dumps(SETOSA).replace("1.4", "NaN"), "petal_length"),
+    ("Infinity literal", json.dumps(SETOSA).replace("0.2", "Infinity"), "petal_width"),
+    ("huge number", json.dumps(SETOSA).replace("5.1", "1e400"), "sepal_length"),
+    ("zero length", _with(sepal_length=0), "sepal_length"),
+    ("negative", _with(sepal_width=-1.5), "sepal_width"),
+    ("implausibly large", _with(petal_width=250), "petal_width"),
+    ("missing feature", _without("petal_width"), "petal_width"),
+    ("unknown field", _with(colour="blue"), "colour"),
+    ("empty batch", {"instances": []}, "instances"),
+    ("batch of non-objects", {"instances": [1]}, "instances[0]"),
+    (
+        "bad record in batch",
+        {"instances": [SETOSA, _with(sepal_length="x")]},
+        "instances[1].sepal_length",
+    ),
+    ("batch over the maximum", {"instances": [SETOSA] * 101}, "instances"),
+    ("batch with extra key", {"instances": [SETOSA], "extra": 1}, "extra"),
+    ("deep nesting inside the size limit", b"[" * 30_000 + b"]" * 30_000, "body"),
+    ("deep nesting in a batch", b'{"instances": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", "body"),
+    ("invalid UTF-8", b'{"sepal_length": 5.1, "sepal_width": "\xff\xfe"}', "body"),
+    ("bytes that are not text", b"\xff\xfe\xfd", "body"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_400_with_field_and_reason_and_nothing_goes_upstream(
+    api: Client, sagemaker: StubbedSageMaker, case: str, body: Any, field: str
+) -> None:
+    response = post(api, body)
+    assert response.status_code == 400, response.body
+    error = response.json_body
+    assert error["Code"] == "BadRequestError"
+    assert error["RequestId"] == response.headers["X-Request-Id"]
+    assert field in [problem["field"] for problem in error["Errors"]]
+    assert all(problem["reason"] for problem in error["Errors"])
+    # The rejected values are never echoed back (the request id is random, so left out).
+    error_text = error["Message"] + json.dumps(error["Errors"])
+    for rejected in ("blue", "250", "1e400", "-1.5"):
+        assert rejected not in error_text
+    assert sagemaker.calls == []
+
+
+def test_body_over_the_limit_is_413_before_parsing(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    response = post(api, " " * (64 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.json_body["Code"] == "PayloadTooLargeError"
+    assert sagemaker.calls == []
+
+
+HUNDRED_THOUSAND_LEVELS = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_100_000_levels_of_nesting_are_413_at_the_default_limit(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    response = post(api, HUNDRED_THOUSAND_LEVELS)
+    assert response.status_code == 413
+    assert sagemaker.calls == []
+
+
+def test_100_000_levels_of_nesting_are_a_clean_400_when_the_limit_allows_them(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given a stage whose body limit lets 200 KB through
+    use_settings(Settings(endpoint_name=ENDPOINT_NAME, max_body_bytes=300_000))
+    # When 100,000 nested arrays arrive (json.loads would raise RecursionError here)
+    response = post(api, HUNDRED_THOUSAND_LEVELS)
+    # Then the parser's depth limit answers, not a crash
+    assert response.status_code == 400
+    assert response.json_body["Errors"][0]["field"] == "body"
+    assert sagemaker.calls == []
+
+
+NOT_JSON = [
+    "text/plain",
+    "text/csv",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    # Chalice's own check lets these through (it splits on , and ; and accepts */*); a browser
+    # sends text/plain cross-origin without a preflight.
+    "text/plain;application/json",
+    "text/plain, application/json",
+    "application/json, text/plain",
+    "*/*",
+    "application/*",
+    "text/plain; charset=application/json",
+    # Near misses and malformed headers.
+    "application/jsonp",
+    "application/json-patch+json",
+    "text/json",
+    "application/ json",
+    "application/json; charset",
+    "application/json; charset=latin-1",
+    "application/json; charset=utf-16",
+    "",
+    ";",
+]
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON)
+def test_anything_but_json_is_415_before_any_upstream_call(
+    api: Client, sagemaker: StubbedSageMaker, content_type: str
+) -> None:
+    response = post(api, SETOSA, {"Content-Type": content_type, "Origin": LOCAL_STAGE_ORIGIN})
+    assert response.status_code == 415
+    assert response.json_body["Code"] == "UnsupportedMediaType"
+    assert response.json_body["RequestId"] == response.headers["X-Request-Id"]
+    assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    assert sagemaker.calls == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "APPLICATION/JSON",
+        "application/json;",
+        "application/json; charset=UTF-8",
+        'application/json ; charset="utf-8"',
+        "application/json; version=1; charset=utf-8",
+    ],
+)
+def test_json_with_any_parameters_is_accepted(
+    api: Client, sagemaker: StubbedSageMaker, content_type: str
+) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    assert post(api, SETOSA, {"Content-Type": content_type}).status_code == 200
+
+
+def test_thousands_of_problems_list_the_first_20_and_the_total(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # Given a 64 KB body of unknown keys (6,504 problems were once all listed: 389 KB)
+    body = "{" + ",".join(f'"k{n}":1' for n in range(6_500)) + "}"
+    assert len(body) <= 64 * 1024
+    response = post(api, body)
+    assert response.status_code == 400
+    error = response.json_body
+    assert len(error["Errors"]) == 20
+    assert error["ErrorCount"] == 6_504  # the 6,500 unknown keys and the 4 missing features
+    assert str(error["ErrorCount"]) in error["Message"]
+    # Then the answer is never much larger than the request
+    assert len(response.body) < len(body) and len(response.body) < 4_000
+    assert sagemaker.calls == []
+
+
+UPSTREAM_ERRORS = [
+    # (SageMaker error code, its HTTP status, extra modelled fields, our status, our code, Retry-After)
+    ("ValidationError", 400, {}, 503, "ServiceUnavailableError", None),
+    ("ModelError", 424, {"OriginalStatusCode": 400}, 422, "ModelRejectedInputError", None),
+    ("ModelError", 424, {"OriginalStatusCode": 500}, 502, "BadGatewayError", None),
+    ("ModelNotReadyException", 429, {}, 503, "ServiceUnavailableError", "5"),
+    ("ThrottlingException", 400, {}, 429, "TooManyRequestsError", "1"),
+    ("InternalFailure", 500, {}, 502, "BadGatewayError", None),
+    ("ServiceUnavailable", 503, {}, 503, "ServiceUnavailableError", "2"),
+    ("InternalDependencyException", 530, {}, 502, "BadGatewayError", None),
+    ("AccessDeniedException", 400, {}, 502, "BadGatewayError", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("sagemaker_code", "sagemaker_status", "fields", "status", "code", "retry_after"),
+    UPSTREAM_ERRORS,
+    ids=[f"{e[0]}-{e[2].get('OriginalStatusCode', '')}" for e in UPSTREAM_ERRORS],
+)
+def test_upstream_errors_map_to_documented_status_without_leaking(
+    api: Client,
+    sagemaker: StubbedSageMaker,
+    capsys: pytest.CaptureFixture[str],
+    sagemaker_code: str,
+    sagemaker_status: int,
+    fields: dict[str, Any],
+    status: int,
+    code: str,
+    retry_after: str | None,
+) -> None:
+    leaky_message = (
+        f"Endpoint {ENDPOINT_NAME} of account 123456789012 not found. "
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/x "
+        "Traceback (most recent call last): model internals"
+    )
+    sagemaker.runtime.add_client_error(
+        "invoke_endpoint",
+        service_error_code=sagemaker_code,
+        service_message=leaky_message,
+        http_status_code=sagemaker_status,
+        modeled_fields=fields or None,
+    )
+    response = post(api, SETOSA)
+    assert response.status_code == status
+    assert response.json_body["Code"] == code
+    assert response.headers.get("Retry-After") == retry_after
+    for secret in ("123456789012", "arn:", "Traceback", "internals"):
+        assert secret not in response.body.decode()
+    # The details go to the log line, with the request id.
+    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert log["request_id"] == response.json_body["RequestId"]
+    assert sagemaker_code in log["detail"]
+
+
+BAD_ANSWERS = [
+    # (case, payload, what the log line says it got)
+    ("not json", b"0.9,0.05,0.05", "not JSON"),
+    # Built-in XGBoost 1.0-1 and 1.2-1 ignore Accept and answer rows as text.
+    ("old container, one row", b"[0.9, 0.05, 0.05]", "[float x3]"),
+    ("old container, two rows", b"[0.9, 0.05, 0.05],[0.1, 0.2, 0.7]", "not JSON"),
+    # SAGEMAKER_INFERENCE_OUTPUT on the model renames the keys (serve_utils.py, 3.0-5).
+    (
+        "selectable inference output",
+        b'{"predictions": [{"predicted_label": 0, "probabilities": [0.9, 0.05, 0.05]}]}',
+        "'predicted_label'",
+    ),
+    ("wrong top-level shape", b'{"scores": [[0.9, 0.05, 0.05]]}', "'scores'"),
+    (
+        "wrong row count",
+        b'{"predictions": [{"score": [0.9, 0.05, 0.05]}, {"score": [1, 0, 0]}]}',
+        "2 rows for 1",
+    ),
+    ("wrong class count", b'{"predictions": [{"score": [0.9, 0.1]}]}', "2 scores for 3"),
+    ("non-numbers", b'{"predictions": [{"score": ["a", "b", "c"]}]}', "str"),
+    ("NaN", b'{"predictions": [{"score": [NaN, 0.5, 0.5]}]}', "problems"),
+    ("out of range", b'{"predictions": [{"score": [7.0, 0.5, 0.5]}]}', "problems"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "payload", "logged"), BAD_ANSWERS, ids=[a[0] for a in BAD_ANSWERS]
+)
+def test_bad_model_answer_is_502_and_the_log_says_what_came(
+    api: Client,
+    sagemaker: StubbedSageMaker,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    payload: bytes,
+    logged: str,
+) -> None:
+    import io
+
+    from botocore.response import StreamingBody
+
+    sagemaker.runtime.add_response(
+        "invoke_endpoint",
+        {
+            "Body": StreamingBody(io.BytesIO(payload), len(payload)),
+            "ContentType": "application/json",
+        },
+    )
+    response = post(api, SETOSA)
+    assert response.status_code == 502
+    assert response.json_body["Code"] == "BadGatewayError"
+    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert logged in log["detail"]
+
+
+def test_one_json_log_line_per_request(
+    api: Client, sagemaker: StubbedSageMaker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3", [1, 0, 0], [0, 0, 1])
+    response = post(api, {"instances": [SETOSA, VIRGINICA]})
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert len(lines) == 1
+    log = json.loads(lines[0])
+    assert log["request_id"] == response.headers["X-Request-Id"]
+    assert log["route"] == "POST /predict"
+    assert log["status"] == 200
+    assert log["batch_size"] == 2
+    assert log["endpoint"] == ENDPOINT_NAME
+    assert log["variant"] == "AllTraffic"
+    assert log["latency_ms"] >= log["upstream_ms"] >= 0
+
+
+def test_cors_allows_only_the_stage_origin(api: Client, sagemaker: StubbedSageMaker) -> None:
+    expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [1, 0, 0])
+    allowed = post(api, SETOSA, {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
+    assert allowed.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    other = post(api, b"{}", {**JSON, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    # Errors carry the CORS headers too, so a browser can read them.
+    rejected = post(api, b"{}", {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
+    assert rejected.status_code == 400
+    assert rejected.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+
+
+def test_preflight_answers_without_calling_sagemaker(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    response = api.http.request(
+        "OPTIONS",
+        "/predict",
+        headers={"Origin": LOCAL_STAGE_ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert sagemaker.calls == []
+
+
+def test_duplicate_keys_take_the_last_value_like_browsers_do(
+    api: Client, sagemaker: StubbedSageMaker
+) -> None:
+    # JSON.parse and pydantic agree: the last duplicate wins, so what is sent upstream is unambiguous.
+    expect_invoke(sagemaker, b"6.0,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+    body = json.dumps(SETOSA)[:-1] + ', "sepal_length": 6.0}'
+    assert post(api, body).status_code == 200
+
+
+def test_batch_whose_csv_exceeds_sagemakers_6_mb_is_413_before_calling(
+    sagemaker: StubbedSageMaker,
+) -> None:
+    from chalicelib.errors import PayloadTooLarge
+
+    # Given a batch limit far above the default, each row 76 bytes of CSV: 6.8 MB
+    rows = [[1.0 / 3, 2.0 / 3, 4.0 / 3, 5.0 / 3]] * 90_000
+    with pytest.raises(PayloadTooLarge):
+        clients.get_predictor().predict(rows)
+    assert sagemaker.calls == []
