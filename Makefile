@@ -9,7 +9,7 @@ NODE_TOOLS := node_modules/.installed
 # SAM's translator and checkov, in an environment of their own: their pins clash with ours.
 TOOLS := .venv-tools/.installed
 
-.PHONY: run test lint bench deploy model clean
+.PHONY: run test test-unit lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,14 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The unit tests alone (in process, a few seconds), then everything that starts processes,
+# serves HTTP, packages or scans.
 test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) lint
-	$(PY) -m pytest
+	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/e2e
+
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests/unit
 
 # API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
 # in the region scripts.deploy_endpoint recorded for the stage's endpoint (REGION=... to say it).

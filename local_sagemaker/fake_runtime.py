@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from provisioning.naming import VARIANT_NAME
+
 # The instant answer's scores for each row.
 ROW = {"score": [0.97, 0.02, 0.01]}
 
@@ -74,7 +76,7 @@ def _handler(state: FaultyRuntime) -> type[BaseHTTPRequestHandler]:
                 "Content-Type: application/json",
                 f"Content-Length: {len(body)}",
                 f"x-amzn-RequestId: fake-{state.attempts}",
-                "x-Amzn-Invoked-Production-Variant: AllTraffic",
+                f"x-Amzn-Invoked-Production-Variant: {VARIANT_NAME}",
             ]
             if fault.error_code:
                 headers.append(f"x-amzn-ErrorType: {fault.error_code}")

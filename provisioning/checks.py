@@ -24,6 +24,8 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from provisioning.images import MODEL_MEMBER
+
 # Everything a boto3 call can raise about AWS (ResponseParserError is not a BotoCoreError:
 # it is what a non-AWS answer, a captive portal or a wrong AWS_ENDPOINT_URL, gives; botocore's
 # query-protocol parser can even raise a bare KeyError on one, hence Exception at the end).
@@ -37,8 +39,6 @@ IMAGE_URI = re.compile(
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 STAGE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-# The one file the built-in container loads from the model directory (DESIGN.md).
-MODEL_MEMBER = "xgboost-model"
 
 
 def sagemaker_name(value: str, what: str = "name") -> str | None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_XGBOOST_VERSION = "3.0-5"  # runs XGBoost 3.0.5, the version scripts.train_model pins
+# The one file the built-in container loads from the model directory: every non-dot file is
+# loaded as a model (serve_utils.py:155-195 at v3.0-5), so model.tar.gz holds exactly this one.
+MODEL_MEMBER = "xgboost-model"
 
 # The AWS accounts that publish the built-in XGBoost image, per region.
 XGBOOST_IMAGE_ACCOUNTS = {

@@ -23,13 +23,14 @@ import xgboost as xgb
 from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT_DIR = REPO_ROOT / "build"
-LAMBDA_METADATA_PATH = REPO_ROOT / "chalice_app" / "chalicelib" / "model_metadata.json"
+from paths import BUILD_DIR, LAMBDA_METADATA
+from provisioning.images import DEFAULT_XGBOOST_VERSION as CONTAINER_VERSION
+from provisioning.images import MODEL_MEMBER
+
+DEFAULT_OUTPUT_DIR = BUILD_DIR
+LAMBDA_METADATA_PATH = LAMBDA_METADATA
 ARTIFACT_NAME = "model.tar.gz"
 METADATA_NAME = "model-metadata.json"
-MODEL_MEMBER = "xgboost-model"
-CONTAINER_VERSION = "3.0-5"
 
 # Physically plausible bounds for a flower measured in cm: the API rejects values
 # outside them. Iris measurements in the data set lie between 0.1 and 7.9 cm.

@@ -1,16 +1,24 @@
-"""Real processes on loopback: the local stack, shared by every test that needs it."""
+"""Fixtures of the suites that run real processes, real HTTP or AWS fakes: the local stack, the
+packaged API, moto accounts and a stubbed CloudFormation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from local_sagemaker.stack import Layout, Stack, running_stack
+from provisioning import api_package
+from provisioning.aws import AwsClients
+from provisioning.naming import VARIANT_NAME
+from tests.e2e.provisioning_runs import make_aws
 
 # The stand-in serves two variants; the first answers calls that name none.
-VARIANTS = ("AllTraffic", "Canary")
+VARIANTS = (VARIANT_NAME, "Canary")
 # Stages beside `local`, by what they change in it.
 EXTRA_STAGES = {
     "missing": {"SAGEMAKER_ENDPOINT_NAME": "no-such-endpoint"},
@@ -25,3 +33,37 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     layout = Layout.isolated(tmp_path_factory.mktemp("stack"), EXTRA_STAGES, VARIANTS)
     with running_stack(trained_model / "model.tar.gz", layout) as running:
         yield running
+
+
+@pytest.fixture
+def cfn() -> Iterator[tuple[Any, Stubber]]:
+    """A CloudFormation client on botocore's Stubber: moto cannot expand the SAM transform."""
+    client = boto3.client(
+        "cloudformation",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture(params=["us-east-1", "eu-west-1"])
+def aws(
+    request: pytest.FixtureRequest, fake_credentials: None, trained_model: Path
+) -> Iterator[AwsClients]:
+    yield from make_aws(request.param, trained_model / "model.tar.gz")
+
+
+DEPLOYED_STAGES = ["dev", "prod"]
+
+
+@pytest.fixture(scope="module", params=DEPLOYED_STAGES)
+def package(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """What `scripts.deploy_api` deploys: `chalice package` with the gateway template merged."""
+    stage = request.param
+    output = api_package.package(stage, tmp_path_factory.mktemp(f"package-{stage}"))
+    return stage, output

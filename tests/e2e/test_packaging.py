@@ -13,23 +13,12 @@ from typing import Any
 import pytest
 from parliament import analyze_policy_string
 
-from provisioning import api_package
 from tests.support import REPO_ROOT
 
 CHALICE_DIR = REPO_ROOT / "chalice_app"
 DEPLOYED_STAGES = ["dev", "prod"]
 # Top-level entries the Lambda may ship: the app, Chalice's runtime, pydantic and its dependencies.
 ALLOWED_TOP_LEVEL = ("app.py", "chalicelib", "chalice", "pydantic", "annotated_types", "typing_")
-
-
-@pytest.fixture(scope="module", params=DEPLOYED_STAGES)
-def package(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, Path]:
-    """What `scripts.deploy_api` deploys: `chalice package` with the gateway template merged."""
-    stage = request.param
-    output = api_package.package(stage, tmp_path_factory.mktemp(f"package-{stage}"))
-    return stage, output
 
 
 def test_template_passes_cfn_lint(package: tuple[str, Path]) -> None:
@@ -170,114 +159,6 @@ def test_reserved_concurrency_and_regional_endpoint(package: tuple[str, Path]) -
         == config["stages"][stage]["reserved_concurrency"]
     )
     assert template["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
-
-
-# -- what CloudFormation sees: the template after SAM's own expansion -------------------------
-
-
-# `make test` installs SAM's translator and checkov there: their pins clash with ours.
-TOOLS_PYTHON = REPO_ROOT / ".venv-tools" / "bin" / "python"
-
-
-def expand_template(sam_template: dict[str, Any]) -> dict[str, Any]:
-    """The template as CloudFormation runs it: SAM's transform expanded by aws-sam-translator
-    (tests/sam_expand.py), the Lambda's code in S3 as deploy_api uploads it."""
-    if not TOOLS_PYTHON.exists():
-        pytest.skip("SAM's translator is not installed: `make test` installs it in .venv-tools")
-    template = api_package.with_code_in_s3(sam_template, "sagemaker-proxy-bucket", "lambda/k.zip")
-    result = subprocess.run(
-        [str(TOOLS_PYTHON), str(Path(__file__).with_name("sam_expand.py"))],
-        input=json.dumps(template),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
-    )
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
-
-
-def expand(stage: str, output: Path) -> dict[str, Any]:
-    """`make deploy`'s template for a stage, packaged into ``output`` and expanded."""
-    built = api_package.package(stage, output)
-    return expand_template(json.loads((built / "sam.json").read_text()))
-
-
-@pytest.fixture(scope="module")
-def expanded(package: tuple[str, Path]) -> tuple[str, dict[str, Any]]:
-    stage, output = package
-    expansion = expand_template(json.loads((output / "sam.json").read_text()))
-    (output / "expanded.json").write_text(json.dumps(expansion))
-    return stage, expansion["Resources"]
-
-
-def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
-    return {name: r for name, r in resources.items() if r["Type"] == f"AWS::ApiGateway::{kind}"}
-
-
-def test_the_expansion_has_one_stage_and_the_usage_plan_is_bound_to_it(
-    expanded: tuple[str, dict[str, Any]],
-) -> None:
-    _, resources = expanded
-    (stage_id, stage), *others = of_type(resources, "Stage").items()
-    assert others == []
-    assert stage["Properties"]["StageName"] == "api"
-    # SAM's deployment names no stage of its own (without OpenApiVersion it made "Stage")
-    for deployment in of_type(resources, "Deployment").values():
-        assert "StageName" not in deployment["Properties"]
-    (plan,) = of_type(resources, "UsagePlan").values()
-    assert plan["Properties"]["ApiStages"] == [
-        {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": stage_id}}
-    ]
-    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] > 0
-
-
-def test_the_expansion_keys_every_route_but_preflights_and_maps_only_documented_sources(
-    expanded: tuple[str, dict[str, Any]],
-) -> None:
-    stage, resources = expanded
-    body = resources["RestAPI"]["Properties"]["Body"]
-    for path, item in body["paths"].items():
-        for method, operation in item.items():
-            keyed = operation.get("security") == [{"api_key": []}]
-            assert keyed == (method != "options"), (path, method)
-    origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
-        "environment_variables"
-    ]["CORS_ALLOW_ORIGIN"]
-    for response in body["x-amazon-apigateway-gateway-responses"].values():
-        parameters = response["responseParameters"]
-        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
-        # Request parameters or quoted literals only: anything else fails the API's import
-        for value in parameters.values():
-            assert value.startswith(("'", "method.request.")), value
-
-
-def test_the_expansions_log_grant_is_the_functions_own_log_group(
-    expanded: tuple[str, dict[str, Any]],
-) -> None:
-    stage, resources = expanded
-    function = resources["APIHandler"]["Properties"]
-    assert function["FunctionName"] == f"sagemaker-proxy-{stage}"
-    (policy,) = resources["ApiHandlerRole"]["Properties"]["Policies"]
-    (logs,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "WriteOwnLogs"]
-    for resource in logs["Resource"]:
-        assert resource.split(":log-group:")[1].startswith(
-            f"/aws/lambda/{function['FunctionName']}"
-        )
-        assert "*" not in resource.removesuffix(":*")
-
-
-def test_the_expansion_passes_cfn_lint(
-    expanded: tuple[str, dict[str, Any]], package: tuple[str, Path]
-) -> None:
-    _, output = package
-    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
-    result = subprocess.run(
-        [cfn_lint, str(output / "expanded.json"), "--regions", "eu-west-1"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("stage", DEPLOYED_STAGES)

@@ -5,75 +5,14 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import xgboost as xgb
-from moto import mock_aws
 
-from provisioning import endpoint_deploy
 from provisioning.aws import AwsClients
-from provisioning.endpoint_deploy import deploy_endpoint
 from provisioning.endpoint_teardown import delete
 from provisioning.iam_documents import ROLE_POLICY_NAME
-from provisioning.plan import Deployment, StepFailed
-from scripts import deploy_endpoint as deploy_command
-from tests.support import moto_model_answer
-
-READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
-
-
-class Recorder:
-    """Every operation the scripts call, in order."""
-
-    def __init__(self, aws: AwsClients) -> None:
-        self.calls: list[str] = []
-        for client in (aws.s3, aws.iam, aws.sts, aws.sagemaker, aws.runtime, aws.autoscaling):
-            client.meta.events.register("before-call.*.*", self._record)
-
-    def _record(self, model: object, **_: object) -> None:
-        self.calls.append(model.name)  # type: ignore[attr-defined]
-
-    @property
-    def mutating(self) -> list[str]:
-        return [call for call in self.calls if not call.startswith(READ_ONLY_PREFIXES)]
-
-    def clear(self) -> None:
-        self.calls.clear()
-
-
-def make_aws(region: str, model_tar: Path | None = None) -> Iterator[AwsClients]:
-    with mock_aws():
-        if model_tar is not None:
-            moto_model_answer(model_tar, region)
-        yield AwsClients.create(region)
-
-
-@pytest.fixture(params=["us-east-1", "eu-west-1"])
-def aws(
-    request: pytest.FixtureRequest, fake_credentials: None, trained_model: Path
-) -> Iterator[AwsClients]:
-    yield from make_aws(request.param, trained_model / "model.tar.gz")
-
-
-def run_deploy(
-    aws: AwsClients, model: Path, config_dir: Path, *extra: str
-) -> tuple[int, list[str]]:
-    lines: list[str] = []
-    args = deploy_command.parser().parse_args(
-        [
-            "--endpoint-name",
-            "iris-test",
-            "--model",
-            str(model),
-            "--chalice-config-dir",
-            str(config_dir),
-            *extra,
-        ]
-    )
-    run = Deployment(aws, dry_run=args.dry_run, out=lines.append, sleep=lambda _: None)
-    return deploy_endpoint(deploy_command.request_from(args), aws, run), lines
+from tests.e2e.provisioning_runs import Recorder, run_deploy
 
 
 def test_deploy_creates_everything_and_points_the_stage_at_it(
@@ -243,62 +182,3 @@ def test_autoscaling_is_registered_and_removed(
         aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
         == []
     )
-
-
-def role_policy(aws: AwsClients) -> dict:
-    document = aws.iam.get_role_policy(
-        RoleName="sagemaker-proxy-iris-test", PolicyName=ROLE_POLICY_NAME
-    )["PolicyDocument"]
-    return json.loads(document) if isinstance(document, str) else document
-
-
-def artifact_prefixes(policy: dict) -> set[str]:
-    return {s["Resource"] for s in policy["Statement"] if s["Action"] == "s3:GetObject"}
-
-
-@pytest.fixture(scope="module")
-def second_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scripts import train_model
-
-    output = tmp_path_factory.mktemp("second")
-    train_model.write_artifacts(output, seed=7, rounds=50, lambda_metadata=None)
-    return output / "model.tar.gz"
-
-
-def test_a_second_artifact_adds_grants_and_keeps_the_first(
-    aws: AwsClients, trained_model: Path, chalice_config: Path, second_model: Path
-) -> None:
-    # Given an endpoint on the first artifact
-    assert run_deploy(aws, trained_model / "model.tar.gz", chalice_config)[0] == 0
-    first = artifact_prefixes(role_policy(aws))
-    # When a second artifact is deployed under the same endpoint name (the endpoint deleted in
-    # between, since moto has no UpdateEndpoint; the role is kept and reused either way)
-    aws.sagemaker.delete_endpoint(EndpointName="iris-test")
-    assert run_deploy(aws, second_model, chalice_config)[0] == 0
-    # Then the role can still read the first (a live config may use it) and now the second
-    both = artifact_prefixes(role_policy(aws))
-    assert first < both and len(both) == 2
-    trust = aws.iam.get_role(RoleName="sagemaker-proxy-iris-test")["Role"]
-    statement = trust["AssumeRolePolicyDocument"]["Statement"][0]
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-
-
-def test_a_failed_deploy_restores_the_grants_as_they_were(
-    aws: AwsClients,
-    trained_model: Path,
-    chalice_config: Path,
-    second_model: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert run_deploy(aws, trained_model / "model.tar.gz", chalice_config)[0] == 0
-    before = role_policy(aws)
-    aws.sagemaker.delete_endpoint(EndpointName="iris-test")  # moto has no UpdateEndpoint
-
-    def failing_smoke_test(*_: object) -> str:
-        raise StepFailed("smoke test", "injected")
-
-    monkeypatch.setattr(endpoint_deploy, "smoke_test", failing_smoke_test)
-    code, lines = run_deploy(aws, second_model, chalice_config)
-    assert code == 1
-    assert any("restored as they were" in line for line in lines)
-    assert role_policy(aws) == before

@@ -13,7 +13,7 @@ import pytest
 
 from provisioning.iam_documents import execution_role_policy, sagemaker_trust_policy
 from provisioning.naming import Names, Variant
-from tests.e2e.test_packaging import expand
+from tests.e2e.sam_expansion import expand
 from tests.support import REPO_ROOT
 
 # `make test` installs it in an environment of its own (its pins clash with ours).
