@@ -53,9 +53,10 @@ class SageMakerPredictor:
         # The whole call, retries and the answer's body included (Settings.worst_case_seconds).
         self._budget_seconds = budget_seconds
 
-    def predict(self, rows: list[list[float]], time_left: float | None = None) -> PredictionResult:
-        """``time_left``: seconds the caller can still wait (under Lambda, what the invocation
-        has left); the call gets the smaller of that and the stage's budget."""
+    def predict(self, rows: list[list[float]], deadline: float | None = None) -> PredictionResult:
+        """``deadline``: the ``time.monotonic()`` by which the caller must have its answer (under
+        Lambda, from what the invocation has left); the call gets the smaller of the time until
+        then and the stage's budget."""
         body = to_csv(rows)
         if len(body) > MAX_INVOKE_PAYLOAD_BYTES:
             raise errors.PayloadTooLarge(
@@ -69,7 +70,9 @@ class SageMakerPredictor:
         }
         if self._target_variant:
             request["TargetVariant"] = self._target_variant
-        budget = self._budget_seconds if time_left is None else min(time_left, self._budget_seconds)
+        budget = self._budget_seconds
+        if deadline is not None:
+            budget = min(budget, deadline - time.monotonic())
 
         def invoke() -> tuple[dict[str, Any], bytes]:
             response = self._client.invoke_endpoint(**request)

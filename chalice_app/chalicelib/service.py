@@ -6,6 +6,7 @@ mypy, a test and the schemathesis run hold them to it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +42,8 @@ def predict(
 
     ``time_left``: seconds until the caller gives up (under Lambda, the invocation's remaining
     time), so the proxy answers 504 itself rather than the Lambda timing out."""
+    # Counted from now: making the client on a cold start spends some of it.
+    deadline = None if time_left is None else time.monotonic() + time_left - ANSWER_RESERVE_SECONDS
     if not is_json(content_type):
         raise errors.UnsupportedMediaType(log_detail=f"content type {content_type!r}"[:200])
     settings = get_settings()
@@ -63,8 +66,7 @@ def predict(
         raise errors.InvalidRequest(message, problems=problems, problem_count=count) from None
     rows = feature_rows(request, metadata.feature_names)
     request_log.add(batch_size=len(rows), endpoint=settings.endpoint_name)
-    upstream_time = None if time_left is None else time_left - ANSWER_RESERVE_SECONDS
-    result = get_predictor().predict(rows, upstream_time)
+    result = get_predictor().predict(rows, deadline)
     exchange.upstream_ms = result.upstream_ms
     request_log.add(variant=result.variant, upstream_request_id=result.upstream_request_id)
     return {

@@ -20,7 +20,7 @@ from provisioning.aws import AwsClients
 from provisioning.endpoint_rollout import blue_green
 from provisioning.images import xgboost_image_uri
 from provisioning.naming import Names, Variant
-from tests.e2e.test_provisioning import make_aws, run_deploy
+from tests.e2e.provisioning_runs import make_aws, run_deploy
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 ACCOUNT = "123456789012"
