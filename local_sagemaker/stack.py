@@ -58,7 +58,8 @@ class Layout:
         return cls(
             project=CHALICE_DIR,
             endpoint_port=_port(variables["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"]),
-            web_port=_port(variables["CORS_ALLOW_ORIGIN"]),
+            # The demo page's origin is the first the local stage allows.
+            web_port=_port(variables["CORS_ALLOW_ORIGINS"].split(",")[0]),
             proxy_ports={"local": proxy_port},
         )
 
@@ -68,10 +69,16 @@ class Layout:
         workdir: Path,
         extra_stages: Mapping[str, Mapping[str, str]] | None = None,
         variants: tuple[str, ...] = (VARIANT_NAME,),
+        other_origins: int = 0,
     ) -> Layout:
         """A copy of the project on free ports; ``extra_stages`` are copies of the local stage
-        with some variables changed."""
+        with some variables changed; ``other_origins`` more free ports the stages allow as
+        origins besides the demo page's (``Stack.allowed_origins``)."""
         endpoint_port, web_port = processes.free_port(), processes.free_port()
+        origins = [
+            f"http://127.0.0.1:{port}"
+            for port in [web_port] + [processes.free_port() for _ in range(other_origins)]
+        ]
         project = workdir / "chalice_app"
         shutil.copytree(
             CHALICE_DIR, project, ignore=shutil.ignore_patterns("deployments", "__pycache__")
@@ -81,7 +88,7 @@ class Layout:
         local = config["stages"]["local"]["environment_variables"]
         local["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = f"http://127.0.0.1:{endpoint_port}"
         local["AWS_ENDPOINT_URL_SAGEMAKER"] = f"http://127.0.0.1:{endpoint_port}"
-        local["CORS_ALLOW_ORIGIN"] = f"http://127.0.0.1:{web_port}"
+        local["CORS_ALLOW_ORIGINS"] = ",".join(origins)
         for stage, changes in (extra_stages or {}).items():
             config["stages"][stage] = json.loads(json.dumps(config["stages"]["local"]))
             config["stages"][stage]["environment_variables"].update(changes)
@@ -102,9 +109,11 @@ class Stack:
     endpoint_url: str
     # Every stage's `chalice local`, by stage name.
     stage_urls: dict[str, str]
-    # The demo page's origin, the one the local stage allows: its calls are real CORS calls.
+    # The demo page's origin, the first the local stage allows: its calls are real CORS calls.
     web_origin: str
     web_port: int
+    # Every origin the local stage allows, the demo page's first.
+    allowed_origins: list[str]
     log_dir: Path | None
     # The processes, to watch (make run stops when one exits).
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -141,15 +150,14 @@ def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
             processes.wait_for_http(ready_url, process)
 
         endpoint_url = f"http://127.0.0.1:{layout.endpoint_port}"
+        variables = local_stage_variables(layout.project / ".chalice")
         variants = [argument for variant in layout.variants for argument in ("--variant", variant)]
         start(
             "endpoint",
             processes.python_command(
                 "-m", "local_sagemaker", "--model", str(model_tar),
                 "--port", str(layout.endpoint_port),
-                "--endpoint-name", local_stage_variables(layout.project / ".chalice")[
-                    "SAGEMAKER_ENDPOINT_NAME"
-                ],
+                "--endpoint-name", variables["SAGEMAKER_ENDPOINT_NAME"],
                 *variants,
             ),
             REPO_ROOT,
@@ -177,6 +185,7 @@ def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
             stage_urls=urls,
             web_origin=f"http://127.0.0.1:{layout.web_port}",
             web_port=layout.web_port,
+            allowed_origins=variables["CORS_ALLOW_ORIGINS"].split(","),
             log_dir=layout.log_dir,
             children=children,
         )

@@ -49,8 +49,18 @@ class GatewaySettings:
     rate_limit: float
     burst_limit: int
     daily_quota: int
-    cors_origin: str
+    # The origins browsers may call from; the first also goes on the gateway's own errors.
+    cors_origins: tuple[str, ...]
     reserved_concurrency: int
+
+    @property
+    def gateway_error_origin(self) -> str:
+        """A gateway response's headers are literals or request parameters, with no condition:
+        one literal origin, or the request's Origin for every caller (any site could then read
+        the gateway's errors). So they carry the first listed origin, the production site's;
+        pages on the other origins see the gateway's own 403, 429 and 504 as network errors
+        (their answers from the proxy itself carry their own origin)."""
+        return self.cors_origins[0]
 
     @classmethod
     def load(cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR) -> GatewaySettings:
@@ -77,18 +87,27 @@ class GatewaySettings:
             rate_limit=float(ours["rate_limit"]),
             burst_limit=int(ours["burst_limit"]),
             daily_quota=int(ours["daily_quota"]),
-            cors_origin=environment.get("CORS_ALLOW_ORIGIN", ""),
+            cors_origins=_origins(stage, environment),
             reserved_concurrency=int(theirs.get("reserved_concurrency", 0)),
         )
         if min(settings.rate_limit, settings.burst_limit, settings.daily_quota) <= 0:
             raise GatewayConfigError(f"stage {stage}: rate, burst and quota must be positive")
         if settings.reserved_concurrency <= 0:
             raise GatewayConfigError(f"stage {stage}: set reserved_concurrency in config.json")
-        if not settings.cors_origin or "*" in settings.cors_origin:
-            raise GatewayConfigError(
-                f"stage {stage}: CORS_ALLOW_ORIGIN must name one origin, not *"
-            )
+        if not settings.cors_origins:
+            raise GatewayConfigError(f"stage {stage}: CORS_ALLOW_ORIGINS names no origin")
         return settings
+
+
+def _origins(stage: str, environment: dict[str, str]) -> tuple[str, ...]:
+    """The stage's origins, read as the Lambda reads them (chalicelib.cors)."""
+    with chalice_app_importable():
+        from chalicelib.cors import allowed_origins
+
+    try:
+        return allowed_origins(environment)
+    except ValueError as error:
+        raise GatewayConfigError(f"stage {stage}: {error}") from None
 
 
 def gateway_responses(origin: str) -> dict[str, Any]:
@@ -138,7 +157,7 @@ def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> d
             paths.setdefault(path, {})[method.lower()] = operation
     definition: dict[str, Any] = {
         "paths": paths,
-        "x-amazon-apigateway-gateway-responses": gateway_responses(settings.cors_origin),
+        "x-amazon-apigateway-gateway-responses": gateway_responses(settings.gateway_error_origin),
     }
     if settings.api_key_required:
         definition["securityDefinitions"] = {

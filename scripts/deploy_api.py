@@ -57,7 +57,7 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
         f"{'plan' if args.dry_run else 'deploy'}: stage {args.stage} as stack {stack} in {aws.region}; "
         f"API key {'required' if settings.api_key_required else 'not required'}, "
         f"{settings.rate_limit:g}/s (burst {settings.burst_limit}), {settings.daily_quota}/day per key, "
-        f"CORS {settings.cors_origin}, reserved concurrency {settings.reserved_concurrency}"
+        f"CORS {', '.join(settings.cors_origins)}, reserved concurrency {settings.reserved_concurrency}"
     )
     run = Deployment(aws, dry_run=args.dry_run, out=out)
     try:

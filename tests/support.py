@@ -16,9 +16,11 @@ from paths import REPO_ROOT
 
 __all__ = ["ENDPOINT_NAME", "LOCAL_STAGE_ORIGIN", "REPO_ROOT"]
 
-# The local stage's endpoint and the origin it allows (chalice_app/.chalice/config.json).
+# The local stage's endpoint and the origins it allows, the demo page's first
+# (chalice_app/.chalice/config.json).
 ENDPOINT_NAME = local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]
-LOCAL_STAGE_ORIGIN = local_stage_variables()["CORS_ALLOW_ORIGIN"]
+LOCAL_STAGE_ORIGINS = local_stage_variables()["CORS_ALLOW_ORIGINS"].split(",")
+LOCAL_STAGE_ORIGIN = LOCAL_STAGE_ORIGINS[0]
 
 
 def model_answer(*scores: list[float]) -> dict[str, Any]:

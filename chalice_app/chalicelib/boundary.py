@@ -34,7 +34,7 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
         response.body.setdefault("RequestId", call.request_id)
     response.headers["X-Request-Id"] = call.request_id
     settings = _settings()
-    add_cors_headers(response, event.headers.get("origin"), settings.cors_allow_origin)
+    add_cors_headers(response, event.headers.get("origin"), settings.cors_allow_origins)
     upstream_ms = None if call.upstream_ms is None else round(call.upstream_ms, 2)
     request_log.emit(
         status=response.status_code,

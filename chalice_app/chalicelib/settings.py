@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from chalicelib.cors import allowed_origins
 from chalicelib.errors import EndpointUnavailable
 
 Number = TypeVar("Number", int, float)
@@ -20,7 +21,6 @@ READ_TIMEOUT = "SAGEMAKER_READ_TIMEOUT_SECONDS"
 MAX_ATTEMPTS = "SAGEMAKER_MAX_ATTEMPTS"
 MAX_BATCH_SIZE = "MAX_BATCH_SIZE"
 MAX_BODY_BYTES = "MAX_BODY_BYTES"
-CORS_ALLOW_ORIGIN = "CORS_ALLOW_ORIGIN"
 METRICS_NAMESPACE = "METRICS_NAMESPACE"
 # Set by Lambda itself; `chalice local` and the tests leave it unset.
 FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
@@ -45,7 +45,8 @@ class Settings:
     max_attempts: int = 2
     max_batch_size: int = 100
     max_body_bytes: int = 64 * 1024
-    cors_allow_origin: str | None = None
+    # Origins browsers may call from; none: no CORS headers at all.
+    cors_allow_origins: tuple[str, ...] = ()
     metrics_namespace: str = "SageMakerProxy"
     function_name: str = "local"
 
@@ -64,7 +65,7 @@ class Settings:
             max_attempts=_number(environ, MAX_ATTEMPTS, defaults.max_attempts, int),
             max_batch_size=_number(environ, MAX_BATCH_SIZE, defaults.max_batch_size, int),
             max_body_bytes=_number(environ, MAX_BODY_BYTES, defaults.max_body_bytes, int),
-            cors_allow_origin=environ.get(CORS_ALLOW_ORIGIN) or None,
+            cors_allow_origins=_origins(environ),
             metrics_namespace=environ.get(METRICS_NAMESPACE) or defaults.metrics_namespace,
             function_name=environ.get(FUNCTION_NAME) or defaults.function_name,
         )
@@ -82,6 +83,13 @@ class Settings:
         per_attempt = self.connect_timeout + self.read_timeout
         backoff = sum(min(MAX_BACKOFF_SECONDS, 2.0 ** (n - 1)) for n in range(1, self.max_attempts))
         return self.max_attempts * per_attempt + backoff
+
+
+def _origins(environ: Mapping[str, str]) -> tuple[str, ...]:
+    try:
+        return allowed_origins(environ)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _number(

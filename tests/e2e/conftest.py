@@ -30,7 +30,9 @@ EXTRA_STAGES = {
 @pytest.fixture(scope="session")
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The local SageMaker stand-in, `chalice local` for each stage, and the demo page."""
-    layout = Layout.isolated(tmp_path_factory.mktemp("stack"), EXTRA_STAGES, VARIANTS)
+    layout = Layout.isolated(
+        tmp_path_factory.mktemp("stack"), EXTRA_STAGES, VARIANTS, other_origins=2
+    )
     with running_stack(trained_model / "model.tar.gz", layout) as running:
         yield running
 

@@ -40,8 +40,8 @@ def edit(config_dir: Path, name: str, change: Any) -> None:
     [
         (
             "config.json",
-            lambda c: c["stages"]["prod"]["environment_variables"].update(CORS_ALLOW_ORIGIN="*"),
-            "not \\*",
+            lambda c: c["stages"]["prod"]["environment_variables"].update(CORS_ALLOW_ORIGINS="*"),
+            "prod: CORS_ALLOW_ORIGINS: '\\*' is not an origin",
         ),
         (
             "config.json",

@@ -57,7 +57,7 @@ def test_the_expansion_keys_every_route_but_preflights_and_maps_only_documented_
             assert keyed == (method != "options"), (path, method)
     origin = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())["stages"][stage][
         "environment_variables"
-    ]["CORS_ALLOW_ORIGIN"]
+    ]["CORS_ALLOW_ORIGINS"].split(",")[0]
     for response in body["x-amazon-apigateway-gateway-responses"].values():
         parameters = response["responseParameters"]
         assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"

@@ -154,6 +154,24 @@ def test_a_batch_error_names_the_line_and_the_field(page) -> None:  # type: igno
     ]
 
 
+@pytest.mark.parametrize("which", [1, 2])
+def test_a_page_from_each_other_allowed_origin_gets_its_answer(  # type: ignore[no-untyped-def]
+    browser, stack: Stack, which: int
+) -> None:
+    # Given the page served from another origin the stage lists (a dev server's, say)
+    origin = stack.allowed_origins[which]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{_server_on(int(origin.rsplit(':', 1)[1]))}/")
+    page.fill("#api-url", stack.proxy_url)
+    page.dispatch_event("#api-url", "change")
+    # When it asks for a prediction, then the browser lets it read the answer
+    page.click("#predict")
+    page.locator("#results .prediction h2").wait_for()
+    assert page.inner_text("#results .prediction h2") == "setosa"
+    context.close()
+
+
 def test_a_page_from_an_origin_the_stage_does_not_allow_gets_no_answer(  # type: ignore[no-untyped-def]
     browser, stack: Stack, tmp_path: Path
 ) -> None:

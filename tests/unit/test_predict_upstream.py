@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.support import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, StubbedSageMaker
+from tests.support import ENDPOINT_NAME, LOCAL_STAGE_ORIGIN, LOCAL_STAGE_ORIGINS, StubbedSageMaker
 from tests.unit.requests_to_predict import JSON, SETOSA, VIRGINICA, expect_invoke, post
 
 UPSTREAM_ERRORS = [
@@ -137,12 +137,36 @@ def test_one_json_log_line_per_request(
     assert log["latency_ms"] >= log["upstream_ms"] >= 0
 
 
-def test_cors_allows_only_the_stage_origin(api: Client, sagemaker: StubbedSageMaker) -> None:
+@pytest.mark.parametrize("origin", LOCAL_STAGE_ORIGINS)
+def test_each_listed_origin_gets_its_own_origin_back(
+    api: Client, sagemaker: StubbedSageMaker, origin: str
+) -> None:
     expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [1, 0, 0])
-    allowed = post(api, SETOSA, {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
-    assert allowed.headers["Access-Control-Allow-Origin"] == LOCAL_STAGE_ORIGIN
-    other = post(api, b"{}", {**JSON, "Origin": "https://evil.example"})
+    allowed = post(api, SETOSA, {**JSON, "Origin": origin})
+    assert allowed.headers["Access-Control-Allow-Origin"] == origin
+    assert allowed.headers["Vary"] == "Origin"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "http://localhost:5174",
+        "http://localhost",
+        "http://127.0.0.1:8001.evil.example",
+        "null",
+        "http://LOCALHOST:5173",
+    ],
+)
+def test_cors_allows_only_the_stages_origins(
+    api: Client, sagemaker: StubbedSageMaker, origin: str
+) -> None:
+    other = post(api, b"{}", {**JSON, "Origin": origin})
     assert "Access-Control-Allow-Origin" not in other.headers
+    assert other.headers["Vary"] == "Origin"
+
+
+def test_errors_carry_the_cors_headers(api: Client, sagemaker: StubbedSageMaker) -> None:
     # Errors carry the CORS headers too, so a browser can read them.
     rejected = post(api, b"{}", {**JSON, "Origin": LOCAL_STAGE_ORIGIN})
     assert rejected.status_code == 400

@@ -73,7 +73,7 @@ def test_deployed_stages_use_their_own_narrow_policy(stage: str) -> None:
     assert sagemaker_statements[0]["Resource"].endswith(
         ":endpoint/" + stage_environment(stage)["SAGEMAKER_ENDPOINT_NAME"]
     )
-    assert stage_environment(stage)["CORS_ALLOW_ORIGIN"] != "*"
+    assert Settings.from_environ(stage_environment(stage)).cors_allow_origins  # never * (refused)
     # `debug` must stay off: it would send tracebacks to clients.
     assert stage_config.get("debug", False) is False
 
@@ -87,3 +87,47 @@ def test_app_debug_is_off() -> None:
 def test_a_missing_endpoint_name_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="SAGEMAKER_ENDPOINT_NAME"):
         Settings.from_environ({})
+
+
+BAD_ORIGINS = [
+    "*",
+    "https://app.example.com/",
+    "https://app.example.com/path",
+    "app.example.com",
+    "//app.example.com",
+    "https://*.example.com",
+    "HTTPS://APP.EXAMPLE.COM",
+    "ftp://app.example.com",
+    "https://user@app.example.com",
+    "https://app.example.com?x=1",
+    "https://app.example.com, *",
+]
+
+
+@pytest.mark.parametrize("raw", BAD_ORIGINS)
+def test_an_entry_that_is_not_an_origin_is_refused_with_the_entry(raw: str) -> None:
+    environ = {"SAGEMAKER_ENDPOINT_NAME": "e", "CORS_ALLOW_ORIGINS": raw}
+    with pytest.raises(ConfigurationError, match=r"CORS_ALLOW_ORIGINS: .* is not an origin"):
+        Settings.from_environ(environ)
+
+
+def test_origins_are_a_comma_separated_list_and_the_old_variable_still_reads() -> None:
+    listed = Settings.from_environ(
+        {
+            "SAGEMAKER_ENDPOINT_NAME": "e",
+            "CORS_ALLOW_ORIGINS": "https://a.example, http://localhost:5173",
+        }
+    )
+    assert listed.cors_allow_origins == ("https://a.example", "http://localhost:5173")
+    old = Settings.from_environ(
+        {"SAGEMAKER_ENDPOINT_NAME": "e", "CORS_ALLOW_ORIGIN": "https://a.example"}
+    )
+    assert old.cors_allow_origins == ("https://a.example",)
+    assert Settings.from_environ({"SAGEMAKER_ENDPOINT_NAME": "e"}).cors_allow_origins == ()
+
+
+def test_the_local_stage_allows_the_demo_page_and_the_usual_dev_servers() -> None:
+    origins = Settings.from_environ(stage_environment("local")).cors_allow_origins
+    assert origins[0] == "http://127.0.0.1:8001"  # the demo page `make run` serves
+    for port in (5173, 3000):  # Vite, create-react-app
+        assert {f"http://localhost:{port}", f"http://127.0.0.1:{port}"} <= set(origins)
