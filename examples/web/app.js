@@ -89,7 +89,7 @@ async function predict(body, submitButton) {
       // fetch gives no detail on purpose: a refused connection and a CORS refusal look alike.
       showError(
         `Could not reach the API at ${base}. Is it running, and does its stage allow ` +
-          `this page's origin (${window.location.origin}) in CORS_ALLOW_ORIGIN?`,
+          `this page's origin (${window.location.origin}) in CORS_ALLOW_ORIGINS?`,
       );
       return null;
     }

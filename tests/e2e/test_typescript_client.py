@@ -1,0 +1,61 @@
+"""The typed TypeScript client (examples/typescript): its types are the served document's, and it
+works against `chalice local`, run from Node's own test runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from local_sagemaker.stack import Stack
+from paths import REPO_ROOT
+from tests.support import ENDPOINT_NAME
+
+EXAMPLE = REPO_ROOT / "examples" / "typescript"
+BIN = REPO_ROOT / "node_modules" / ".bin"
+pytestmark = pytest.mark.skipif(
+    not (BIN / "tsc").exists(), reason="Node tools not installed: `make test` runs npm ci"
+)
+
+
+def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+
+def test_the_committed_types_are_the_served_documents(stack: Stack, tmp_path: Path) -> None:
+    document = tmp_path / "openapi.json"
+    document.write_text(requests.get(f"{stack.proxy_url}/openapi.json", timeout=10).text)
+    generated = tmp_path / "api.d.ts"
+    result = run([str(BIN / "openapi-typescript"), str(document), "-o", str(generated)])
+    assert result.returncode == 0, result.stderr
+    assert generated.read_text() == (EXAMPLE / "api.d.ts").read_text(), (
+        "examples/typescript/api.d.ts is stale: regenerate it (see examples/typescript/README.md)"
+    )
+
+
+@pytest.fixture
+def endpoint_not_serving(stack: Stack) -> Iterator[None]:
+    """The stand-in reports the endpoint OutOfService: deep health is 503 with Retry-After."""
+    url = f"{stack.endpoint_url}/_local/endpoints/{ENDPOINT_NAME}/status"
+    assert requests.put(url, data="OutOfService", timeout=5).status_code == 204
+    try:
+        yield
+    finally:
+        requests.put(url, data="InService", timeout=5)
+
+
+def test_the_client_against_chalice_local(
+    stack: Stack, endpoint_not_serving: None, tmp_path: Path
+) -> None:
+    compiled = run([str(BIN / "tsc"), "-p", str(EXAMPLE), "--outDir", str(tmp_path)], cwd=REPO_ROOT)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    tested = run(
+        ["node", "--test", str(tmp_path / "client.test.js")],
+        env={**os.environ, "PROXY_URL": stack.proxy_url},
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "# pass 4" in tested.stdout and "# fail 0" in tested.stdout
