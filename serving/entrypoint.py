@@ -48,6 +48,9 @@ def gunicorn_command(environ: Mapping[str, str]) -> list[str]:
         f"--graceful-timeout={graceful}",
         "--access-logfile=-",
         "--error-logfile=-",
+        # gunicorn 27's control socket lives under $HOME, which the image's user has none of and
+        # a read-only root filesystem could not hold; nothing here uses it.
+        "--no-control-socket",
         "serving.container:create_app()",
     ]
 

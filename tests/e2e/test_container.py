@@ -178,6 +178,8 @@ def test_workers_and_timeouts_come_from_the_environment() -> None:
     assert "--workers=3" in command
     assert "--timeout=45" in command
     assert command[-1] == "serving.container:create_app()"
+    # No control socket: it would be written under $HOME, which the image's user has none of
+    assert "--no-control-socket" in command
     with pytest.raises(SettingError, match="SAGEMAKER_MODEL_SERVER_WORKERS"):
         gunicorn_command({"SAGEMAKER_MODEL_SERVER_WORKERS": "0"})
 
