@@ -53,6 +53,7 @@ class AwsClients:
     autoscaling: Any
     cloudformation: Any
     lambda_: Any
+    cloudwatch: Any
 
     @classmethod
     def create(cls, region: str | None) -> AwsClients:
@@ -69,4 +70,5 @@ class AwsClients:
             autoscaling=session.client("application-autoscaling"),
             cloudformation=session.client("cloudformation"),
             lambda_=session.client("lambda"),
+            cloudwatch=session.client("cloudwatch"),
         )

@@ -11,6 +11,7 @@ from paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
+from provisioning.endpoint_alarms import ensure_endpoint_alarms, firing
 from provisioning.endpoint_rollout import (
     SMOKE_TEST_ROW,
     check_serving,
@@ -27,8 +28,10 @@ from provisioning.model_resources import (
     ensure_model_and_config,
     ensure_role,
 )
+from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
 from provisioning.plan import Deployment, StepFailed, fail
+from provisioning.traffic import TrafficPolicy, deployment_config
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class EndpointRequest:
     wait_minutes: int = 30
     wait: bool = True
     autoscaling: Autoscaling | None = None
+    traffic: TrafficPolicy = field(default_factory=TrafficPolicy)
+    thresholds: EndpointThresholds = field(default_factory=EndpointThresholds)
+    # Percent of requests captured to s3://<bucket>/capture/<endpoint>/; 0: none.
+    capture_percent: int = 0
     chalice_config_dir: Path = CHALICE_CONFIG_DIR
 
 
@@ -68,7 +75,14 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
     except AWS_ERRORS as error:
         return fail(run, "account", checks.one_line(error))
     names = Names.derive(
-        request.endpoint_name, sha256, account, aws.region, request.bucket, request.variant, image
+        request.endpoint_name,
+        sha256,
+        account,
+        aws.region,
+        request.bucket,
+        request.variant,
+        image,
+        request.capture_percent,
     )
     tags = project_tags(sha256)
     verb = "plan" if run.dry_run else "deploy"
@@ -79,12 +93,19 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
         ensure_bucket(run, names.bucket, tags)
         ensure_artifact(run, names, artifact, tags)
         step = "role"
-        policy = execution_role_policy(names, aws.region, account, image)
+        policy = execution_role_policy(
+            names, aws.region, account, image, capture=request.capture_percent > 0
+        )
         role_arn = request.role_arn or ensure_role(run, names, policy, tags, account)
         step = "model"
-        ensure_model_and_config(run, names, image, role_arn, request.variant, tags)
+        ensure_model_and_config(
+            run, names, image, role_arn, request.variant, tags, request.capture_percent
+        )
+        step = "alarms"
+        alarms = ensure_endpoint_alarms(run, names.endpoint, request.thresholds, tags)
         step = "endpoint"
-        ensure_endpoint(run, names, request.variant, tags, request.wait_minutes)
+        rollout = deployment_config(request.traffic, alarms, request.wait_minutes)
+        ensure_endpoint(run, names, request.variant, tags, request.wait_minutes, rollout)
         if run.dry_run:
             run.out(
                 f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION "
@@ -93,7 +114,16 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
             return 0
         if request.wait:
             step = "wait"
-            check_serving(wait_until_settled(run, names, request.wait_minutes), names)
+            settled = wait_until_settled(run, names, request.wait_minutes)
+            if settled["EndpointConfigName"] != names.endpoint_config:
+                fired = firing(aws, alarms)
+                reason = settled.get("FailureReason") or "no reason given"
+                raise StepFailed(
+                    "wait",
+                    f"SageMaker rolled back to {settled['EndpointConfigName']}: {reason}"
+                    + (f" (alarm {', '.join(fired)})" if fired else ""),
+                )
+            check_serving(settled, names)
             step = "smoke test"
             run.out(f"  answer   {SMOKE_TEST_ROW} -> {smoke_test(run, names)}")
         if request.autoscaling:

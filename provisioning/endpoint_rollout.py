@@ -17,18 +17,13 @@ SMOKE_TEST_ROW = "5.1,3.5,1.4,0.2"
 SMOKE_TEST_CLASS = 0
 
 
-def blue_green(wait_minutes: int) -> dict[str, Any]:
-    return {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
-            "TerminationWaitInSeconds": 120,
-            "MaximumExecutionTimeoutInSeconds": max(600, wait_minutes * 60),
-        }
-    }
-
-
 def ensure_endpoint(
-    run: Deployment, names: Names, variant: Variant, tags: list[dict[str, str]], wait_minutes: int
+    run: Deployment,
+    names: Names,
+    variant: Variant,
+    tags: list[dict[str, str]],
+    wait_minutes: int,
+    deployment_config: dict[str, Any] | None = None,
 ) -> bool:
     """Create the endpoint, or update it to the new config. True when anything changed."""
     sm = run.aws.sagemaker
@@ -70,11 +65,13 @@ def ensure_endpoint(
         "EndpointName": names.endpoint,
         "EndpointConfigName": names.endpoint_config,
     }
-    if not variant.serverless:  # blue/green is for instance endpoints
-        request["DeploymentConfig"] = blue_green(wait_minutes)
+    how = "in place"
+    if not variant.serverless and deployment_config:  # blue/green is for instance endpoints
+        request["DeploymentConfig"] = deployment_config
+        how = "blue/green"
     sm.update_endpoint(**request)
     run.out(
-        f"  updated  endpoint {names.endpoint}: {current['EndpointConfigName']} -> {names.endpoint_config} (blue/green)"
+        f"  updated  endpoint {names.endpoint}: {current['EndpointConfigName']} -> {names.endpoint_config} ({how})"
     )
     return True
 
@@ -82,18 +79,47 @@ def ensure_endpoint(
 def wait_until_settled(
     run: Deployment, names: Names, wait_minutes: int, poll_seconds: float = 15.0
 ) -> dict[str, Any]:
-    """Poll DescribeEndpoint with a progress line (boto3's waiter shows none), up to a bound."""
+    """Poll DescribeEndpoint with a progress line (boto3's waiter shows none), up to a bound.
+    During a blue/green update the line names the phase: the new fleet being created, traffic
+    shifting to it (with its share) or baking, and rolling back."""
     started = run.clock()
     deadline = started + wait_minutes * 60
     while True:
         endpoint = run.aws.sagemaker.describe_endpoint(EndpointName=names.endpoint)
         status = endpoint["EndpointStatus"]
-        run.out(f"  waiting  {names.endpoint}: {status} after {run.clock() - started:.0f} s")
+        run.out(
+            f"  waiting  {names.endpoint}: {phase(endpoint)} after {run.clock() - started:.0f} s"
+        )
         if status not in TRANSITIONAL_STATUSES:
             return dict(endpoint)
         if run.clock() >= deadline:
             raise StepFailed("wait", f"still {status} after {wait_minutes} min")
         run.sleep(poll_seconds)
+
+
+# PendingDeploymentSummary's VariantStatus values (botocore's sagemaker model), in words.
+PHASES = {
+    "Creating": "creating the new fleet",
+    "Updating": "updating the new fleet",
+    "ActivatingTraffic": "shifting traffic",
+    "Baking": "baking",
+    "Deleting": "removing the old fleet",
+}
+
+
+def phase(endpoint: dict[str, Any]) -> str:
+    status = str(endpoint["EndpointStatus"])
+    if status == "RollingBack":
+        return "rolling back"
+    pending = endpoint.get("PendingDeploymentSummary") or {}
+    for variant in pending.get("ProductionVariants", []):
+        steps = variant.get("VariantStatus") or []
+        if steps:
+            words = PHASES.get(steps[-1]["Status"], steps[-1]["Status"])
+            weight = variant.get("CurrentWeight")
+            share = f" ({weight:g} of the weight)" if weight is not None else ""
+            return f"{status}: {words}{share}"
+    return status
 
 
 def check_serving(endpoint: dict[str, Any], names: Names) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from provisioning.aws import AwsClients, is_missing, is_ours
+from provisioning.endpoint_alarms import delete_endpoint_alarms
 from provisioning.naming import VARIANT_NAME, stem
 
 
@@ -92,6 +93,7 @@ def delete(
             )
     else:
         out(f"  absent   endpoint {endpoint_name}")
+    delete_endpoint_alarms(aws, endpoint_name, dry_run, out)
     for config in our_endpoint_configs(aws, endpoint_name):
         act(
             f"endpoint config {config['EndpointConfigName']}",

@@ -10,12 +10,15 @@ from provisioning.naming import Names, stack_name
 ROLE_POLICY_NAME = "sagemaker-proxy-model-access"
 
 
-def execution_role_policy(names: Names, region: str, account: str, image: str) -> dict[str, Any]:
-    """Least privilege for the model: read its artifact's prefix, write its logs, pull its image."""
+def execution_role_policy(
+    names: Names, region: str, account: str, image: str, capture: bool = False
+) -> dict[str, Any]:
+    """Least privilege for the model: read its artifact's prefix, write its logs, pull its image,
+    and with ``capture``, write captured data into its endpoint's prefix."""
     image_account, _, rest = image.partition(".dkr.ecr.")
     repository = rest.split("/", 1)[1].split(":", 1)[0].split("@", 1)[0]
     prefix = names.key.rsplit("/", 1)[0]
-    return {
+    policy: dict[str, Any] = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -46,6 +49,16 @@ def execution_role_policy(names: Names, region: str, account: str, image: str) -
             {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         ],
     }
+    if capture:
+        # Data capture writes as the execution role, into this endpoint's prefix only.
+        policy["Statement"].append(
+            {
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{names.bucket}/{names.capture_prefix}/*",
+            }
+        )
+    return policy
 
 
 def sagemaker_trust_policy(account: str) -> dict[str, Any]:

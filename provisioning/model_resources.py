@@ -138,6 +138,25 @@ def create_model_when_role_is_ready(
             run.sleep(10)
 
 
+def data_capture(names: Names, percent: int) -> dict[str, Any]:
+    """CreateEndpointConfig's DataCaptureConfig: requests and answers, CSV and JSON kept as
+    text (other types would be base64), into this endpoint's prefix of the project bucket."""
+    if not percent:
+        return {}
+    return {
+        "DataCaptureConfig": {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": percent,
+            "DestinationS3Uri": f"s3://{names.bucket}/{names.capture_prefix}",
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            "CaptureContentTypeHeader": {
+                "CsvContentTypes": ["text/csv"],
+                "JsonContentTypes": ["application/json"],
+            },
+        }
+    }
+
+
 def ensure_model_and_config(
     run: Deployment,
     names: Names,
@@ -145,6 +164,7 @@ def ensure_model_and_config(
     role_arn: str,
     variant: Variant,
     tags: list[dict[str, str]],
+    capture_percent: int = 0,
 ) -> None:
     sm = run.aws.sagemaker
     run.ensure(
@@ -173,6 +193,7 @@ def ensure_model_and_config(
             EndpointConfigName=names.endpoint_config,
             ProductionVariants=[variant.production_variant(names.model)],
             Tags=tags,
+            **data_capture(names, capture_percent),
         ),
         lambda: sm.delete_endpoint_config(EndpointConfigName=names.endpoint_config),
     )

@@ -72,6 +72,11 @@ class Names:
     model: str
     endpoint_config: str
 
+    @property
+    def capture_prefix(self) -> str:
+        """Where SageMaker writes this endpoint's captured requests and answers."""
+        return f"capture/{self.endpoint}"
+
     @classmethod
     def derive(
         cls,
@@ -82,9 +87,13 @@ class Names:
         bucket: str | None,
         variant: Variant,
         image: str,
+        capture_percent: int = 0,
     ) -> Names:
         model = f"{stem(endpoint)}-{sha256[:12]}"
-        spec = json.dumps([image, variant.production_variant(model)], sort_keys=True)
+        parts: list[Any] = [image, variant.production_variant(model)]
+        if capture_percent:  # a config with capture is another config (no capture: names as before)
+            parts.append({"capture": capture_percent})
+        spec = json.dumps(parts, sort_keys=True)
         return cls(
             endpoint=endpoint,
             bucket=bucket or project_bucket(account, region),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint_deploy import Autoscaling, EndpointRequest, deploy_endpoint
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedVersion, check_xgboost_version
+from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Variant
 from provisioning.plan import Deployment
+from provisioning.traffic import TrafficPolicy, TrafficSpecError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +100,45 @@ def parser() -> argparse.ArgumentParser:
         help="print the plan; make no change (only describe calls)",
     )
     p.add_argument(
+        "--traffic",
+        default="canary:10:300",
+        help="how an update of a live endpoint shifts traffic, rolled back by the endpoint's "
+        "alarms: all-at-once, canary:PERCENT:WAIT_SECONDS or linear:PERCENT:INTERVAL_SECONDS "
+        "(default: canary:10:300)",
+    )
+    defaults = EndpointThresholds()
+    p.add_argument(
+        "--alarm-5xx",
+        type=float,
+        default=defaults.errors_5xx,
+        help=f"alarm when more 5XX errors than this come in a minute (default: {defaults.errors_5xx:g})",
+    )
+    p.add_argument(
+        "--alarm-4xx-rate",
+        type=float,
+        default=defaults.rate_4xx,
+        help=f"alarm above this share of invocations refused by the model (default: {defaults.rate_4xx:g})",
+    )
+    p.add_argument(
+        "--alarm-model-latency-ms",
+        type=float,
+        default=defaults.model_latency_ms,
+        help=f"alarm above this p99 model latency (default: {defaults.model_latency_ms:g})",
+    )
+    p.add_argument(
+        "--alarm-overhead-latency-ms",
+        type=float,
+        default=defaults.overhead_latency_ms,
+        help=f"alarm above this p99 SageMaker overhead (default: {defaults.overhead_latency_ms:g})",
+    )
+    p.add_argument(
+        "--capture-percent",
+        type=int,
+        default=0,
+        help="capture this percent of requests and answers to s3://<bucket>/capture/<endpoint>/ "
+        "(default: 0, none); read them with python -m scripts.captured",
+    )
+    p.add_argument(
         "--autoscale-min", type=int, default=1, help="autoscaling minimum instances (default: 1)"
     )
     p.add_argument(
@@ -140,6 +182,21 @@ def argument_problem(args: argparse.Namespace) -> str | None:
             check_xgboost_version(args.xgboost_version, _artifact_xgboost(args.model))
         except UnsupportedVersion as error:
             problems.append(str(error))
+    try:
+        TrafficPolicy.parse(args.traffic)
+    except TrafficSpecError as error:
+        problems.append(str(error))
+    for flag in (
+        "alarm_5xx",
+        "alarm_4xx_rate",
+        "alarm_model_latency_ms",
+        "alarm_overhead_latency_ms",
+    ):
+        value = getattr(args, flag)
+        if not math.isfinite(value) or value < 0:
+            problems.append(f"--{flag.replace('_', '-')} must be a finite number, 0 or more")
+    if not 0 <= args.capture_percent <= 100:
+        problems.append("--capture-percent must be 0 to 100")
     if args.role_arn and not checks.ROLE_ARN.fullmatch(args.role_arn):
         problems.append(f"--role-arn {args.role_arn!r} is not an IAM role ARN")
     if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
@@ -188,6 +245,14 @@ def request_from(args: argparse.Namespace) -> EndpointRequest:
         wait_minutes=args.wait_minutes,
         wait=not args.no_wait,
         autoscaling=autoscaling,
+        traffic=TrafficPolicy.parse(args.traffic),
+        thresholds=EndpointThresholds(
+            args.alarm_5xx,
+            args.alarm_4xx_rate,
+            args.alarm_model_latency_ms,
+            args.alarm_overhead_latency_ms,
+        ),
+        capture_percent=args.capture_percent,
         chalice_config_dir=args.chalice_config_dir,
     )
 

@@ -17,9 +17,11 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from provisioning.aws import AwsClients
-from provisioning.endpoint_rollout import blue_green
+from provisioning.endpoint_alarms import endpoint_alarm_names
 from provisioning.images import xgboost_image_uri
+from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
+from provisioning.traffic import TrafficPolicy, deployment_config
 from tests.e2e.provisioning_runs import make_aws, run_deploy
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -108,8 +110,18 @@ def expect_rollback(
     stubber.add_response("delete_model", {}, {"ModelName": names.model})
 
 
-def expect_update(stubber: Stubber, names: Names, settled: dict[str, Any]) -> None:
-    """New model and config, a blue/green update of an endpoint we made, then ``settled``."""
+ALARMS = endpoint_alarm_names("iris-test", EndpointThresholds())
+
+
+def expect_update(
+    stubber: Stubber,
+    names: Names,
+    settled: dict[str, Any],
+    traffic: TrafficPolicy | None = None,
+    meanwhile: list[dict[str, Any]] | None = None,
+) -> None:
+    """New model and config, a blue/green update of an endpoint we made with ``traffic`` (the
+    default canary), the endpoint as ``meanwhile`` describes it, then ``settled``."""
     expect_model_and_config(stubber, names)
     stubber.add_response(
         "describe_endpoint", endpoint("InService", "iris-test-old"), {"EndpointName": "iris-test"}
@@ -125,12 +137,11 @@ def expect_update(stubber: Stubber, names: Names, settled: dict[str, Any]) -> No
         {
             "EndpointName": "iris-test",
             "EndpointConfigName": names.endpoint_config,
-            "DeploymentConfig": blue_green(30),
+            "DeploymentConfig": deployment_config(traffic or TrafficPolicy(), ALARMS, 30),
         },
     )
-    stubber.add_response(
-        "describe_endpoint", endpoint("Updating", "iris-test-old"), {"EndpointName": "iris-test"}
-    )
+    for described in meanwhile or [endpoint("Updating", "iris-test-old")]:
+        stubber.add_response("describe_endpoint", described, {"EndpointName": "iris-test"})
     stubber.add_response("describe_endpoint", settled, {"EndpointName": "iris-test"})
 
 

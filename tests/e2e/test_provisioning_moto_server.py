@@ -141,6 +141,12 @@ BAD_ARGUMENTS = [
     (["--role-arn", "admin"], "--role-arn"),
     (["--bucket", "Not_A_Bucket"], "--bucket"),
     (["--stage", "../etc"], "--stage"),
+    (["--traffic", "blue"], "--traffic 'blue'"),
+    (["--traffic", "canary:0:300"], "PERCENT must be 1 to 99"),
+    (["--traffic", "linear:20:9999"], "seconds must be 0 to 3600"),
+    (["--capture-percent", "101"], "--capture-percent"),
+    (["--alarm-5xx", "-1"], "--alarm-5xx"),
+    (["--alarm-model-latency-ms", "nan"], "--alarm-model-latency-ms"),
 ]
 
 
