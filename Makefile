@@ -51,10 +51,12 @@ test-unit: $(INSTALLED)
 
 # API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
 # in the region scripts.deploy_endpoint recorded for the stage's endpoint (REGION=... to say it).
+# ALARM_EMAIL=you@example.com: the stage's alarms also mail you (an SNS topic, confirm the mail).
 STAGE ?= dev
 REGION ?=
+ALARM_EMAIL ?=
 deploy: $(INSTALLED)
-	$(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION))
+	ALARM_EMAIL=$(ALARM_EMAIL) $(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION))
 
 # The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
 bench: $(INSTALLED) $(MODEL)

@@ -9,6 +9,8 @@ Chalice writes into the template itself, and the endpoint type), so each fact ha
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from provisioning.api_monitoring import monitoring_resources
 from provisioning.naming import stack_name
 
 # API Gateway's REST integration limit; the proxy's own budget stays under it (DESIGN.md).
@@ -52,6 +55,13 @@ class GatewaySettings:
     # The origins browsers may call from; the first also goes on the gateway's own errors.
     cors_origins: tuple[str, ...]
     reserved_concurrency: int
+    # What the alarms and the dashboard watch (provisioning.api_monitoring).
+    endpoint_name: str = ""
+    lambda_timeout: int = 25
+    api_stage: str = "api"
+    metrics_namespace: str = "SageMakerProxy"
+    # Where alarms send mail (an SNS topic with an email subscription); none: no topic.
+    alarm_email: str | None = None
 
     @property
     def gateway_error_origin(self) -> str:
@@ -63,7 +73,10 @@ class GatewaySettings:
         return self.cors_origins[0]
 
     @classmethod
-    def load(cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR) -> GatewaySettings:
+    def load(
+        cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR, alarm_email: str | None = None
+    ) -> GatewaySettings:
+        """``alarm_email``: ALARM_EMAIL at `make deploy`, else the stage's ``alarm_email``."""
         gateway = json.loads((config_dir / "gateway.json").read_text())
         chalice = json.loads((config_dir / "config.json").read_text())
         if stage not in gateway or stage not in chalice.get("stages", {}):
@@ -89,6 +102,14 @@ class GatewaySettings:
             daily_quota=int(ours["daily_quota"]),
             cors_origins=_origins(stage, environment),
             reserved_concurrency=int(theirs.get("reserved_concurrency", 0)),
+            endpoint_name=environment.get("SAGEMAKER_ENDPOINT_NAME", ""),
+            lambda_timeout=int(theirs.get("lambda_timeout", chalice.get("lambda_timeout", 60))),
+            api_stage=theirs.get("api_gateway_stage", chalice.get("api_gateway_stage", "api")),
+            metrics_namespace=environment.get("METRICS_NAMESPACE") or "SageMakerProxy",
+            alarm_email=alarm_email
+            or os.environ.get("ALARM_EMAIL")
+            or ours.get("alarm_email")
+            or None,
         )
         if min(settings.rate_limit, settings.burst_limit, settings.daily_quota) <= 0:
             raise GatewayConfigError(f"stage {stage}: rate, burst and quota must be positive")
@@ -96,6 +117,12 @@ class GatewaySettings:
             raise GatewayConfigError(f"stage {stage}: set reserved_concurrency in config.json")
         if not settings.cors_origins:
             raise GatewayConfigError(f"stage {stage}: CORS_ALLOW_ORIGINS names no origin")
+        if settings.alarm_email and not re.fullmatch(
+            r"[^@\s]+@[^@\s]+\.[^@\s]+", settings.alarm_email
+        ):
+            raise GatewayConfigError(
+                f"stage {stage}: ALARM_EMAIL {settings.alarm_email!r} is not an address"
+            )
         return settings
 
 
@@ -169,6 +196,8 @@ def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> d
         "APIHandler": {"Properties": {"FunctionName": name}},
         "RestAPI": {
             "Properties": {
+                # The API's name, which its CloudWatch metrics carry as ApiName.
+                "Name": name,
                 # Any OpenApiVersion keeps SAM from adding a second stage named "Stage", with
                 # no throttle and no usage plan (aws/serverless-application-model#191).
                 "OpenApiVersion": "3.0.1",
@@ -215,4 +244,7 @@ def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> d
             },
         }
         outputs["ApiKeyId"] = {"Value": {"Ref": "ApiKey"}}
+    monitoring, monitoring_outputs = monitoring_resources(settings)
+    resources.update(monitoring)
+    outputs.update(monitoring_outputs)
     return {"Resources": resources, "Outputs": outputs}
