@@ -130,7 +130,7 @@ BAD_ARGUMENTS = [
     (["--target-invocations", "inf"], "--target-invocations"),
     (["--autoscale-min", "3", "--autoscale-max", "2"], "--autoscale-max"),
     (["--serverless-memory", "2048", "--autoscale-max", "2"], "serverless"),
-    (["--model", "build"], "not a file"),
+    (["--model", "tests"], "not a file"),  # a folder that every checkout has
     (["--model", "README.md"], "gzipped tar"),
     (["--image", "notanimage"], "--image"),
     (["--image", "123.dkr.ecr.x.amazonaws.com/r:t"], "--image"),
