@@ -4,9 +4,9 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import exchange, service
+from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.boundary import http_boundary
 from chalicelib.cors import preflight
-from chalicelib.responses import HealthBody, PredictResponseBody
 
 app = Chalice(app_name="sagemaker-proxy")
 # Never on: it would send tracebacks to clients.

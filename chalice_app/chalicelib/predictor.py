@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from chalicelib import errors
+from chalicelib.bodies import PredictionBody
 from chalicelib.deadline import DeadlineExceeded, call_within
-from chalicelib.responses import PredictionBody
-from chalicelib.schemas import ModelOutput
+from chalicelib.validation import model_scores
 
 # SageMaker's InvokeEndpoint payload limit; botocore does not check it.
 MAX_INVOKE_PAYLOAD_BYTES = 6_291_456
@@ -107,18 +107,17 @@ class SageMakerPredictor:
             return errors.UpstreamFailure(log_detail=detail, upstream=True, upstream_ms=upstream_ms)
 
         try:
-            output = ModelOutput.model_validate_json(payload)
+            rows = model_scores(payload)
         except ValidationError as error:
             raise bad_output(
                 f'model answer is not {{"predictions": [{{"score": [...]}}]}}: '
                 f"{error.error_count()} problems, got {answer_shape(payload)}"
             ) from None
-        if len(output.predictions) != expected_rows:
-            raise bad_output(f"model answered {len(output.predictions)} rows for {expected_rows}")
+        if len(rows) != expected_rows:
+            raise bad_output(f"model answered {len(rows)} rows for {expected_rows}")
         labels = self._class_labels
         predictions: list[PredictionBody] = []
-        for row in output.predictions:
-            scores = row.score
+        for scores in rows:
             if len(scores) != len(labels):
                 raise bad_output(f"model answered {len(scores)} scores for {len(labels)} classes")
             predictions.append(

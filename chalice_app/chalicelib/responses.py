@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -46,28 +46,3 @@ class ErrorBody(BaseModel):
 class HealthResponse(BaseModel):
     status: str
     endpoint_status: str | None = Field(default=None, description="Only with ?deep=true.")
-
-
-# The same shapes as plain dicts, for building answers at the speed of dicts (validating our own
-# answer again doubled the proxy's time on large batches, docs/benchmarks.md): mypy holds the
-# code that builds them to these, and a test holds these to the models above.
-
-
-class PredictionBody(TypedDict):
-    label: str
-    probabilities: dict[str, float]
-
-
-class PredictResponseBody(TypedDict):
-    predictions: list[PredictionBody]
-    variant: str | None
-    request_id: str
-
-
-class _HealthStatus(TypedDict):
-    status: str
-
-
-class HealthBody(_HealthStatus, total=False):
-    # total=False rather than NotRequired: with postponed annotations Python 3.11 would miss it.
-    endpoint_status: str

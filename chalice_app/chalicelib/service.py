@@ -9,17 +9,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from chalicelib import errors, request_log
+from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.clients import get_control_client, get_predictor
 from chalicelib.exchange import Exchange
 from chalicelib.media_type import is_json
 from chalicelib.metadata import load_metadata
 from chalicelib.predictor import endpoint_status
-from chalicelib.responses import HealthBody, PredictResponseBody
-from chalicelib.schemas import describe_problems, feature_rows, request_model
 from chalicelib.settings import get_settings
+from chalicelib.validation import describe_problems, feature_rows
 
 # DescribeEndpoint's EndpointStatus values during which the endpoint serves traffic: blue/green
 # updates and every autoscaling change are Updating, and the old fleet serves while it rolls
@@ -53,7 +53,7 @@ def predict(
         )
     metadata = load_metadata()
     try:
-        request = request_model(metadata, settings.max_batch_size).model_validate_json(raw_body)
+        rows = feature_rows(raw_body, metadata, settings.max_batch_size)
     except ValidationError as error:
         problems = describe_problems(error)
         count = error.error_count()
@@ -64,7 +64,6 @@ def predict(
                 f"The request body is invalid: {count} problems, the first {len(problems)} listed."
             )
         raise errors.InvalidRequest(message, problems=problems, problem_count=count) from None
-    rows = feature_rows(request, metadata.feature_names)
     request_log.add(batch_size=len(rows), endpoint=settings.endpoint_name)
     result = get_predictor().predict(rows, deadline)
     exchange.upstream_ms = result.upstream_ms

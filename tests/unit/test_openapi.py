@@ -12,7 +12,7 @@ from chalice.test import Client
 from openapi_spec_validator import validate
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import errors, responses
+from chalicelib import bodies, errors, responses
 from chalicelib.metadata import load_metadata
 from chalicelib.schemas import request_model
 
@@ -95,7 +95,7 @@ def _plain(annotation: Any) -> Any:
     """An annotation without its pydantic constraints (``Annotated[float, Field(...)]``), with
     nested models as the dicts that mirror them."""
     if annotation is responses.Prediction:
-        return responses.PredictionBody
+        return bodies.PredictionBody
     if get_origin(annotation) is Annotated:
         return _plain(get_args(annotation)[0])
     arguments = get_args(annotation)
@@ -109,9 +109,9 @@ def _plain(annotation: Any) -> Any:
 @pytest.mark.parametrize(
     ("body", "model"),
     [
-        (responses.PredictionBody, responses.Prediction),
-        (responses.PredictResponseBody, responses.PredictResponse),
-        (responses.HealthBody, responses.HealthResponse),
+        (bodies.PredictionBody, responses.Prediction),
+        (bodies.PredictResponseBody, responses.PredictResponse),
+        (bodies.HealthBody, responses.HealthResponse),
     ],
 )
 def test_the_answer_dicts_mirror_the_models_the_document_is_made_from(

@@ -1,0 +1,108 @@
+"""The run-time validator (pydantic-core alone) and the pydantic models (the contract, the
+OpenAPI document) are the same thing: the same core schema, node for node, and the same answer
+or the same errors for every body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError as ModelValidationError
+from pydantic_core import ValidationError
+
+from chalicelib import validation
+from chalicelib.metadata import load_metadata
+from chalicelib.schemas import request_model
+from tests.unit.test_predict import BAD_INPUTS
+
+METADATA = load_metadata()
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+# What pydantic writes out and pydantic-core assumes when left out.
+DEFAULTS: dict[str, Any] = {"custom_init": False, "root_model": False, "computed_fields": []}
+
+
+def normalized(schema: Any) -> Any:
+    """A core schema without what names Python objects (classes, functions, refs' ids) and
+    without the defaults pydantic spells out."""
+    if isinstance(schema, dict):
+        skipped = {"cls", "metadata", "discriminator", "ref", "schema_ref", "serialization"}
+        return {
+            key: normalized(value)
+            for key, value in schema.items()
+            if key not in skipped and not (key in DEFAULTS and DEFAULTS[key] == value)
+        }
+    if isinstance(schema, list):
+        return [normalized(item) for item in schema]
+    return schema
+
+
+def inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    """Definition references replaced by what they refer to."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "definition-ref":
+            return inline(definitions[schema["schema_ref"]], definitions)
+        if schema.get("type") == "definitions":
+            known = {d["ref"]: d for d in schema["definitions"]}
+            return inline(schema["schema"], {**definitions, **known})
+        return {key: inline(value, definitions) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [inline(item, definitions) for item in schema]
+    return schema
+
+
+@pytest.mark.parametrize("max_batch_size", [1, 100, 1000])
+def test_the_core_schema_is_the_one_pydantic_makes_of_the_models(max_batch_size: int) -> None:
+    from_models = request_model(METADATA, max_batch_size).__pydantic_core_schema__
+    built = validation.request_schema(METADATA, max_batch_size)
+    assert normalized(inline(built, {})) == normalized(inline(from_models, {}))
+
+
+def outcome_of_models(body: str | bytes) -> Any:
+    try:
+        request = request_model(METADATA, 100).model_validate_json(body)
+    except ModelValidationError as error:
+        return validation.describe_problems(error), error.error_count()
+    records = getattr(request.root, "instances", None) or [request.root]
+    return [[float(getattr(r, name)) for name in METADATA.feature_names] for r in records]
+
+
+def outcome_of_validator(body: str | bytes) -> Any:
+    try:
+        return validation.feature_rows(body, METADATA, 100)
+    except ValidationError as error:
+        return validation.describe_problems(error), error.error_count()
+
+
+def as_body(value: Any) -> str | bytes:
+    return value if isinstance(value, (str, bytes)) else json.dumps(value)
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_every_bad_input_gets_the_same_errors(case: str, body: Any, field: str) -> None:
+    assert outcome_of_validator(as_body(body)) == outcome_of_models(as_body(body))
+
+
+values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-5, 500),
+    st.text(max_size=3),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+records = st.dictionaries(
+    st.sampled_from([*SETOSA, "colour"]), values, max_size=5
+) | st.fixed_dictionaries({k: st.floats(0.01, 99) for k in SETOSA})
+bodies = st.one_of(records, st.fixed_dictionaries({"instances": st.lists(records, max_size=4)}))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(bodies)
+def test_generated_bodies_get_the_same_answer_or_errors(body: Any) -> None:
+    text = json.dumps(body)
+    assert outcome_of_validator(text) == outcome_of_models(text)
