@@ -105,8 +105,8 @@ def feature_rows(
     root = request.root
     records = root.instances if isinstance(root, PredictBatch) else [root]
     names = metadata.feature_names
-    # Integers are valid JSON numbers for a float field; the CSV gets them as floats.
-    return [[float(record.__dict__[name]) for name in names] for record in records]
+    # The float schema hands back floats, integers in the body included.
+    return [[record.__dict__[name] for name in names] for record in records]
 
 
 def describe_problems(error: ValidationError) -> list[dict[str, str]]:
