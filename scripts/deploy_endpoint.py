@@ -26,6 +26,18 @@ from provisioning.naming import Variant
 from provisioning.plan import Deployment
 from provisioning.traffic import TrafficPolicy, TrafficSpecError
 
+# The endpoint's alarm thresholds, as flags: (flag, EndpointThresholds field, what it means).
+ALARM_FLAGS = (
+    ("--alarm-5xx", "errors_5xx", "alarm when more 5XX errors than this come in a minute"),
+    ("--alarm-4xx-rate", "rate_4xx", "alarm above this share of invocations refused by the model"),
+    ("--alarm-model-latency-ms", "model_latency_ms", "alarm above this p99 model latency"),
+    (
+        "--alarm-overhead-latency-ms",
+        "overhead_latency_ms",
+        "alarm above this p99 SageMaker overhead",
+    ),
+)
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -107,30 +119,9 @@ def parser() -> argparse.ArgumentParser:
         "(default: canary:10:300)",
     )
     defaults = EndpointThresholds()
-    p.add_argument(
-        "--alarm-5xx",
-        type=float,
-        default=defaults.errors_5xx,
-        help=f"alarm when more 5XX errors than this come in a minute (default: {defaults.errors_5xx:g})",
-    )
-    p.add_argument(
-        "--alarm-4xx-rate",
-        type=float,
-        default=defaults.rate_4xx,
-        help=f"alarm above this share of invocations refused by the model (default: {defaults.rate_4xx:g})",
-    )
-    p.add_argument(
-        "--alarm-model-latency-ms",
-        type=float,
-        default=defaults.model_latency_ms,
-        help=f"alarm above this p99 model latency (default: {defaults.model_latency_ms:g})",
-    )
-    p.add_argument(
-        "--alarm-overhead-latency-ms",
-        type=float,
-        default=defaults.overhead_latency_ms,
-        help=f"alarm above this p99 SageMaker overhead (default: {defaults.overhead_latency_ms:g})",
-    )
+    for flag, field, what in ALARM_FLAGS:
+        default = getattr(defaults, field)
+        p.add_argument(flag, type=float, default=default, help=f"{what} (default: {default:g})")
     p.add_argument(
         "--capture-percent",
         type=int,
@@ -247,10 +238,7 @@ def request_from(args: argparse.Namespace) -> EndpointRequest:
         autoscaling=autoscaling,
         traffic=TrafficPolicy.parse(args.traffic),
         thresholds=EndpointThresholds(
-            args.alarm_5xx,
-            args.alarm_4xx_rate,
-            args.alarm_model_latency_ms,
-            args.alarm_overhead_latency_ms,
+            **{field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _ in ALARM_FLAGS}
         ),
         capture_percent=args.capture_percent,
         chalice_config_dir=args.chalice_config_dir,
