@@ -101,6 +101,10 @@ class RuntimeApi(RoutedApp):
         response = self.container.invocations(request)
         if response.status_code >= 400:
             message = response.get_data(as_text=True)
+            # As AWS words it: "Received client error (400) from primary with message ..."
+            # (aws-samples/amazon-sagemaker-custom-recommender-system#2), with the CloudWatch
+            # link and the account (aws/amazon-sagemaker-examples#407); status 424 and the
+            # modelled fields are botocore's sagemaker-runtime model's.
             return aws_error(
                 "ModelError",
                 424,
@@ -126,6 +130,8 @@ class RuntimeApi(RoutedApp):
             )
         name = (request.get_json(force=True, silent=True) or {}).get("EndpointName", "")
         if name not in self.endpoint_names:
+            # The code is the control plane's for an unknown resource; this wording is ours (no
+            # public source shows AWS's), and the proxy maps any ValidationException alike.
             return json_error(
                 "ValidationException",
                 f'Could not find endpoint "arn:aws:sagemaker:{self.region}:{FAKE_ACCOUNT_ID}:'
