@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from chalice.test import Client
 
 from chalicelib import clients
@@ -232,3 +233,23 @@ def test_the_lambdas_remaining_time_bounds_the_call(runtime: FaultyRuntime, tmp_
     # Then the proxy answers 504 itself before the Lambda would be stopped
     assert response.status_code == 504  # type: ignore[attr-defined]
     assert elapsed < 2.0
+
+
+def test_chalice_local_keeps_the_deadline_on_its_request_threads(
+    runtime: FaultyRuntime, trained_model: Path, tmp_path: Path
+) -> None:
+    # `chalice local` serves each request on a thread of its own, where the deadline is kept
+    # by a worker thread rather than the main thread's alarm: a trickle through a real process
+    from local_sagemaker.stack import Layout, running_stack
+
+    stage = {**FAULT_STAGE_TIMEOUTS, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime.url}
+    layout = Layout.isolated(tmp_path, {"faults": stage})
+    runtime.fault = Fault(body=GOOD_ANSWER, trickle_seconds=0.2)
+    with running_stack(trained_model / "model.tar.gz", layout) as stack:
+        started = time.perf_counter()
+        answer = requests.post(f"{stack.stage_urls['faults']}/predict", json=SETOSA, timeout=30)
+        elapsed = time.perf_counter() - started
+    assert answer.status_code == 504
+    assert answer.json()["Code"] == "GatewayTimeoutError"
+    assert elapsed <= WORST_CASE + SLACK
+    assert runtime.attempts == 1
