@@ -210,7 +210,7 @@ def test_sigterm_lets_in_flight_requests_finish_within_the_grace_period(served: 
     grace_seconds = grace["terminationGracePeriodSeconds"]
     environment = {item["name"]: item["value"] for item in served["container"]["env"]}
     assert grace_seconds > int(environment["SAGEMAKER_GRACEFUL_TIMEOUT"])
-    rows = "\n".join(["5.1,3.5,1.4,0.2"] * 80_000)
+    rows = "\n".join(["5.1,3.5,1.4,0.2"] * 200_000)  # about 2 s of work here
     results: list[int] = []
 
     def in_flight() -> None:
@@ -224,7 +224,7 @@ def test_sigterm_lets_in_flight_requests_finish_within_the_grace_period(served: 
 
     request = threading.Thread(target=in_flight)
     request.start()
-    time.sleep(0.3)  # the request is being read and predicted
+    time.sleep(0.5)  # the request is being read and predicted
     started = time.monotonic()
     served["process"].send_signal(signal.SIGTERM)
     request.join(timeout=grace_seconds)
