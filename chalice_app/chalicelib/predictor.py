@@ -152,9 +152,18 @@ def _shape(value: Any, depth: int) -> str:
     return type(value).__name__
 
 
-def endpoint_status(client: Any, endpoint_name: str) -> str:
-    """DescribeEndpoint's status for the deep health check."""
+def endpoint_status(client: Any, endpoint_name: str, budget_seconds: float) -> str:
+    """DescribeEndpoint's status for the deep health check, under the same whole-call deadline
+    as an invocation (a trickled answer would otherwise hold it as long as it likes)."""
     try:
-        return str(client.describe_endpoint(EndpointName=endpoint_name)["EndpointStatus"])
+        described = call_within(
+            budget_seconds, lambda: client.describe_endpoint(EndpointName=endpoint_name)
+        )
+    except DeadlineExceeded:
+        raise errors.UpstreamTimeout(
+            log_detail=f"DescribeEndpoint: no complete answer within {budget_seconds:.1f} s",
+            upstream=True,
+        ) from None
     except (ClientError, BotoCoreError) as error:
         raise errors.from_botocore(error) from error
+    return str(described["EndpointStatus"])

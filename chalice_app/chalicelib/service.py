@@ -85,7 +85,9 @@ def health(deep: str | None) -> HealthBody:
     if deep != "true":
         return {"status": "ok"}
     settings = get_settings()
-    status = endpoint_status(get_control_client(), settings.endpoint_name)
+    status = endpoint_status(
+        get_control_client(), settings.endpoint_name, settings.worst_case_seconds()
+    )
     request_log.add(endpoint=settings.endpoint_name, endpoint_status=status)
     if status not in SERVING_STATUSES:
         raise errors.EndpointUnavailable(log_detail=f"endpoint status {status}", retry_after=30)

@@ -50,6 +50,7 @@ def fault_stage_project(tmp_path: Path, runtime_url: str) -> Path:
         "environment_variables": {
             **FAULT_STAGE_TIMEOUTS,
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": runtime_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": runtime_url,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -253,3 +254,17 @@ def test_chalice_local_keeps_the_deadline_on_its_request_threads(
     assert answer.json()["Code"] == "GatewayTimeoutError"
     assert elapsed <= WORST_CASE + SLACK
     assert runtime.attempts == 1
+
+
+def test_a_trickled_describe_endpoint_is_a_504_within_the_budget(
+    runtime: FaultyRuntime, tmp_path: Path
+) -> None:
+    # The deep health check's DescribeEndpoint is held to the same deadline as an invocation
+    runtime.fault = Fault(body=b'{"EndpointStatus": "InService"}', trickle_seconds=0.2)
+    with client_for(tmp_path, runtime.url) as api:
+        started = time.perf_counter()
+        response = api.http.get("/health?deep=true")
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 504
+    assert response.json_body["Code"] == "GatewayTimeoutError"
+    assert elapsed <= WORST_CASE + SLACK
