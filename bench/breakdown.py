@@ -31,7 +31,7 @@ def variants() -> dict[str, Handler]:
     event = predict_event(1)
     app(event, LambdaContext())  # makes the client
     predictor = clients.get_predictor()
-    row = [[0.5, 0.6, 0.7, 0.8]]
+    row: list[list[float | bool | None]] = [[0.5, 0.6, 0.7, 0.8]]
 
     minimal = Chalice(app_name="minimal")
 

@@ -10,6 +10,7 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
+from artifacts.binding import BindingError, bound_signature
 from local_sagemaker.runtime_api import DEFAULT_REGION, RuntimeApi
 from local_sagemaker.stack import local_stage_variables
 from paths import MODEL_ARTIFACT
@@ -26,7 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         "--model",
         type=Path,
         default=MODEL_ARTIFACT,
-        help="model.tar.gz or a directory laid out like /opt/ml/model (default: build/model.tar.gz)",
+        help="the model.tar.gz to serve (default: build/model.tar.gz)",
+    )
+    parser.add_argument(
+        "--signature",
+        type=Path,
+        help="its signature, which must be made for it (default: beside it, <name>.signature.json)",
     )
     parser.add_argument(
         "--endpoint-name",
@@ -51,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    # As SageMaker would load any artifact, but this stand-in serves what the proxy will ask of
+    # it: a signature made for another model answers 200 with wrong labels, so it is refused.
+    try:
+        bound_signature(args.model, args.signature)
+    except BindingError as error:
+        print(f"local endpoint: refused: {error}", file=sys.stderr)
+        return 2
     model = XGBoostModel.from_artifact(args.model)
     names = args.endpoint_names or [local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]]
     app = RuntimeApi(

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from artifacts.packaging import signature_path_for
+from lambda_code import settings
 from local_sagemaker import processes
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
 from provisioning.naming import VARIANT_NAME
@@ -134,8 +136,14 @@ class Stack:
 
 
 @contextmanager
-def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
-    """Start everything, wait until each process answers, and stop them all on the way out."""
+def running_stack(
+    model_tar: Path, layout: Layout, signature: Path | None = None
+) -> Iterator[Stack]:
+    """Start everything, wait until each process answers, and stop them all on the way out.
+    The stand-in serves ``model_tar`` and every `chalice local` validates by its signature
+    (``signature``, else the one beside it), given as MODEL_SIGNATURE: the local stage
+    leaves that variable to the process (a stage variable would override it)."""
+    signature = (signature or signature_path_for(model_tar)).resolve()
 
     def log(name: str) -> Path | None:
         return layout.log_dir / f"{name}.log" if layout.log_dir else None
@@ -143,8 +151,14 @@ def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
     children: list[subprocess.Popen[bytes]] = []
     with ExitStack() as stopping:
 
-        def start(name: str, command: list[str], cwd: Path, ready_url: str) -> None:
-            process = processes.start(command, cwd=cwd, log=log(name))
+        def start(
+            name: str,
+            command: list[str],
+            cwd: Path,
+            ready_url: str,
+            env: dict[str, str] | None = None,
+        ) -> None:
+            process = processes.start(command, cwd=cwd, env=env, log=log(name))
             stopping.callback(processes.stop, process)
             children.append(process)
             processes.wait_for_http(ready_url, process)
@@ -155,7 +169,7 @@ def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
         start(
             "endpoint",
             processes.python_command(
-                "-m", "local_sagemaker", "--model", str(model_tar),
+                "-m", "local_sagemaker", "--model", str(model_tar), "--signature", str(signature),
                 "--port", str(layout.endpoint_port),
                 "--endpoint-name", variables["SAGEMAKER_ENDPOINT_NAME"],
                 *variants,
@@ -170,7 +184,13 @@ def running_stack(model_tar: Path, layout: Layout) -> Iterator[Stack]:
             command += ["--port", str(port)]
             if layout.project != CHALICE_DIR:
                 command.append("--no-autoreload")  # a copy nobody edits
-            start(f"chalice-{stage}", command, layout.project, f"{urls[stage]}/health")
+            start(
+                f"chalice-{stage}",
+                command,
+                layout.project,
+                f"{urls[stage]}/health",
+                env={settings.MODEL_SIGNATURE: str(signature)},
+            )
         start(
             "web",
             processes.python_command(

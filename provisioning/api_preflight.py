@@ -10,8 +10,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambda_code import settings
+from lambda_code import signature as sig
 from provisioning import stage_config
-from provisioning.aws import AwsClients, is_missing
+from provisioning.aws import ARTIFACT_TAG_KEY, AwsClients, is_missing
 from provisioning.iam_documents import endpoint_arn
 
 # Lambda keeps at least this much of an account's concurrency unreserved ("decreases account's
@@ -32,6 +34,8 @@ class StageTarget:
     endpoint_name: str
     region: str | None
     policy: dict[str, Any]
+    # The signature the stage's Lambda validates by (MODEL_SIGNATURE, in chalicelib/signatures/).
+    signature_path: Path | None = None
 
     @classmethod
     def load(cls, stage: str, config_dir: Path) -> StageTarget:
@@ -42,11 +46,13 @@ class StageTarget:
             **ours.get("environment_variables", {}),
         }
         policy_file = config_dir / ours.get("iam_policy_file", f"policy-{stage}.json")
+        signature = variables.get(stage_config.SIGNATURE_VARIABLE) or settings.DEFAULT_SIGNATURE
         return cls(
             stage=stage,
             endpoint_name=variables.get(stage_config.ENDPOINT_VARIABLE, ""),
             region=variables.get(stage_config.REGION_VARIABLE) or None,
             policy=json.loads(policy_file.read_text()) if policy_file.is_file() else {},
+            signature_path=config_dir.parent / "chalicelib" / "signatures" / signature,
         )
 
 
@@ -97,6 +103,42 @@ def check_endpoint_serves(sagemaker: Any, target: StageTarget) -> None:
         )
 
 
+def served_artifact(sagemaker: Any, endpoint_name: str) -> str | None:
+    """The sha256 of the artifact the endpoint's model was made from (deploy_endpoint tags the
+    model with it), or None when the model says nothing."""
+    endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    shas = set()
+    for variant in config["ProductionVariants"]:
+        model = sagemaker.describe_model(ModelName=variant["ModelName"])
+        tags = sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
+        shas |= {tag["Value"] for tag in tags if tag["Key"] == ARTIFACT_TAG_KEY}
+    return shas.pop() if len(shas) == 1 else None
+
+
+def check_signature(sagemaker: Any, target: StageTarget) -> None:
+    """The stage validates by the signature of the model its endpoint serves: another one
+    would answer 200 with another model's labels, or refuse good records."""
+    assert target.signature_path is not None
+    redeploy = f"rerun `python -m scripts.deploy_endpoint --stage {target.stage} ...`"
+    try:
+        signature = sig.read_signature(target.signature_path)
+    except sig.SignatureError as error:
+        raise PreflightFailed(f"stage {target.stage}'s signature {error}: {redeploy}") from None
+    served = served_artifact(sagemaker, target.endpoint_name)
+    if served is None:
+        raise PreflightFailed(
+            f"cannot tell which artifact endpoint {target.endpoint_name} serves (its model has "
+            f"no {ARTIFACT_TAG_KEY} tag): deploy it with scripts.deploy_endpoint"
+        )
+    if served != signature.artifact_sha256:
+        raise PreflightFailed(
+            f"stage {target.stage} validates by the signature of artifact "
+            f"{signature.artifact_sha256[:12]}..., but endpoint {target.endpoint_name} serves "
+            f"{served[:12]}...: {redeploy} with the artifact it should serve"
+        )
+
+
 def check_concurrency(lambda_client: Any, reserved: int) -> None:
     """A reservation that would leave the account under Lambda's minimum fails the whole stack;
     new accounts often have a quota of 10, where any reservation does."""
@@ -117,6 +159,7 @@ def preflight(aws: AwsClients, target: StageTarget, reserved_concurrency: int) -
     account = str(aws.sts.get_caller_identity()["Account"])
     check_policy(target, aws.region, account)
     check_endpoint_serves(aws.sagemaker, target)
+    check_signature(aws.sagemaker, target)
     check_concurrency(aws.lambda_, reserved_concurrency)
     return account
 

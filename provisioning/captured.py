@@ -16,6 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lambda_code import answers
+from lambda_code import signature as sig
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -58,11 +61,14 @@ def captures(
             )
 
 
-def classes_of(answer: str, labels: tuple[str, ...]) -> list[str]:
-    """The class of each row of the model's answer: JSON ({"predictions": [{"score": [...]}]}) or
-    CSV (one row of scores per line), as the built-in XGBoost container writes them."""
+def predictions_of(answer: str, reader: answers.AnswerReader) -> list[dict[str, Any]]:
+    """The proxy's prediction for each row of a captured answer: the built-in container's JSON
+    (``{"predictions": [{"score": ...}]}``, what the proxy asks for) or CSV (a line per row)."""
     try:
-        rows = [row["score"] for row in json.loads(answer)["predictions"]]
+        scores = [row["score"] for row in json.loads(answer)["predictions"]]
     except (ValueError, KeyError, TypeError):
-        rows = [[float(v) for v in line.split(",")] for line in answer.splitlines() if line]
-    return [labels[row.index(max(row))] for row in rows]
+        lines = [line for line in answer.splitlines() if line]
+        rows = [[float(value) for value in line.split(",")] for line in lines]
+        probabilities = reader.answer is sig.Answer.PROBABILITIES
+        scores = [row if probabilities else row[0] for row in rows]
+    return [dict(prediction) for prediction in reader.label(scores)]

@@ -7,13 +7,13 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambda_code import signature as sig
 from paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint_alarms import ensure_endpoint_alarms, firing
 from provisioning.endpoint_rollout import (
-    SMOKE_TEST_ROW,
     check_serving,
     ensure_autoscaling,
     ensure_endpoint,
@@ -47,6 +47,8 @@ class EndpointRequest:
 
     endpoint_name: str
     model: Path
+    # The artifact's signature, checked against it: the smoke test's row and the stage's copy.
+    signature: sig.Signature
     stage: str = "dev"
     variant: Variant = field(default_factory=Variant)
     image: str | None = None
@@ -108,8 +110,9 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
         ensure_endpoint(run, names, request.variant, tags, request.wait_minutes, rollout)
         if run.dry_run:
             run.out(
-                f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION "
-                f"and policy-{request.stage}.json  (dry run)"
+                f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION, "
+                f"MODEL_SIGNATURE, signatures/{request.stage}.json and policy-{request.stage}.json"
+                "  (dry run)"
             )
             return 0
         if request.wait:
@@ -125,7 +128,7 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
                 )
             check_serving(settled, names)
             step = "smoke test"
-            run.out(f"  answer   {SMOKE_TEST_ROW} -> {smoke_test(run, names)}")
+            run.out(f"  answer   {smoke_test(run, names, request.signature)}")
         if request.autoscaling:
             step = "autoscaling"
             scaling = request.autoscaling
@@ -137,7 +140,12 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
     except AWS_ERRORS as error:
         return fail(run, step, checks.one_line(error))
     for path in stage_config.point_stage_at_endpoint(
-        request.stage, names.endpoint, aws.region, account, request.chalice_config_dir
+        request.stage,
+        names.endpoint,
+        aws.region,
+        account,
+        request.signature,
+        request.chalice_config_dir,
     ):
         run.out(f"  wrote    {path}")
     run.out(f"next: make deploy STAGE={request.stage}")

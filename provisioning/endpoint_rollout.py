@@ -3,18 +3,19 @@ serves the new config, smoke-test it as the proxy will read it, and scale it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambda_code import answers, predictor
+from lambda_code import signature as sig
 from provisioning.aws import TRANSITIONAL_STATUSES, is_missing, is_ours
 from provisioning.naming import VARIANT_NAME, Names, Variant
 from provisioning.plan import Deployment, StepFailed
 
-# The first Iris row: setosa, the first class, for any model trained by scripts.train_model.
-SMOKE_TEST_ROW = "5.1,3.5,1.4,0.2"
-SMOKE_TEST_CLASS = 0
+# How far the endpoint's score may be from the one the model gave here: the same XGBoost gives the
+# same float32 bits; this leaves room for another CPU's rounding, not for another model.
+SCORE_TOLERANCE = 1e-5
 
 
 def ensure_endpoint(
@@ -137,30 +138,51 @@ def check_serving(endpoint: dict[str, Any], names: Names) -> None:
         raise StepFailed("wait", f"endpoint is InService but reports: {reason}")
 
 
-def smoke_test(run: Deployment, names: Names) -> str:
-    """Invoke the endpoint as the proxy will, and check the answer the way the proxy reads it:
-    one row of scores that sum to 1, the known row getting its known class."""
+def smoke_row(signature: sig.Signature) -> bytes:
+    """The signature's first example as the proxy sends it: one CSV row."""
+    record = signature.examples[0]["record"]
+    row = [record.get(name) for name in signature.feature_names]
+    return predictor.to_csv([row], missing=True, booleans=True)
+
+
+def smoke_test(run: Deployment, names: Names, signature: sig.Signature) -> str:
+    """Invoke the endpoint as the proxy will with the signature's first example, read the
+    answer as the proxy reads it, and compare it with the model's own score for that row (made
+    when the model was imported): another model, or a container that answers otherwise, fails."""
+    if not signature.examples:
+        raise StepFailed("smoke test", "the signature has no example to send")
+    row = smoke_row(signature)
     response = run.aws.runtime.invoke_endpoint(
-        EndpointName=names.endpoint,
-        Body=SMOKE_TEST_ROW,
-        ContentType="text/csv",
-        Accept="application/json",
+        EndpointName=names.endpoint, Body=row, ContentType="text/csv", Accept="application/json"
     )
-    text = response["Body"].read().decode(errors="replace")
+    payload = response["Body"].read()
+    text = payload.decode(errors="replace")[:200]
+    reader = answers.AnswerReader(signature)
     try:
-        rows = [row["score"] for row in json.loads(text)["predictions"]]
-        scores = [float(score) for score in rows[0]]
-    except (ValueError, KeyError, TypeError, IndexError):
+        score = reader.scores(payload, expected_rows=1)[0]
+        prediction = reader.label([score])[0]
+    except answers.BadAnswer as error:
+        raise StepFailed("smoke test", f"{error}: {text}") from None
+    expected = signature.examples[0]["score"]
+    if not same_score(score, expected):
         raise StepFailed(
-            "smoke test", f"the answer is not the JSON the proxy reads: {text[:200]}"
-        ) from None
-    if len(rows) != 1 or abs(sum(scores) - 1) > 1e-3 or not all(0 <= s <= 1 for s in scores):
-        raise StepFailed("smoke test", f"the answer is not one row of probabilities: {text[:200]}")
-    if scores.index(max(scores)) != SMOKE_TEST_CLASS:
-        raise StepFailed(
-            "smoke test", f"row {SMOKE_TEST_ROW} should be class {SMOKE_TEST_CLASS}: {text[:200]}"
+            "smoke test",
+            f"row {row.decode()} should score {expected}, the endpoint said {score}: is the "
+            "endpoint serving this artifact?",
         )
-    return text
+    return f"{row.decode()} -> {prediction}"
+
+
+def same_score(got: Any, expected: Any) -> bool:
+    if isinstance(expected, list):
+        return (
+            isinstance(got, list)
+            and len(got) == len(expected)
+            and all(same_score(g, e) for g, e in zip(got, expected, strict=True))
+        )
+    if isinstance(got, list):
+        return False
+    return abs(float(got) - float(expected)) <= SCORE_TOLERANCE * max(1.0, abs(float(expected)))
 
 
 def ensure_autoscaling(

@@ -8,14 +8,15 @@ run created is removed again, newest first; what existed before is left alone.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 
 import botocore.session
 
-from paths import CHALICE_CONFIG_DIR, LAMBDA_METADATA, MODEL_ARTIFACT
+from artifacts.binding import BindingError, bound_signature
+from lambda_code import signature as sig
+from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
@@ -51,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=MODEL_ARTIFACT,
         help="the artifact to deploy (default: build/model.tar.gz)",
+    )
+    p.add_argument(
+        "--signature",
+        type=Path,
+        help="the artifact's signature, which must be made for it (default: beside it, "
+        "<name>.signature.json); the stage's proxy validates by it",
     )
     p.add_argument(
         "--bucket",
@@ -148,9 +155,16 @@ def parser() -> argparse.ArgumentParser:
 
 def argument_problem(args: argparse.Namespace) -> str | None:
     """The first problem with the arguments that can be seen without calling AWS, or None."""
+    artifact_problem = checks.artifact(args.model)
+    signature: sig.Signature | None = None
+    if not artifact_problem:
+        try:
+            signature = bound_signature(args.model, args.signature)
+        except BindingError as error:
+            artifact_problem = str(error)
     problems = [
         checks.sagemaker_name(args.endpoint_name, "--endpoint-name"),
-        checks.artifact(args.model),
+        artifact_problem,
         None
         if checks.STAGE.fullmatch(args.stage)
         else f"--stage {args.stage!r} is not a stage name",
@@ -168,9 +182,9 @@ def argument_problem(args: argparse.Namespace) -> str | None:
             problems.append("autoscaling is for instance endpoints; serverless scales itself")
     if args.image:
         problems.append(checks.image_uri(args.image))
-    else:
+    elif signature is not None:
         try:
-            check_xgboost_version(args.xgboost_version, _artifact_xgboost(args.model))
+            check_xgboost_version(args.xgboost_version, signature.xgboost_version)
         except UnsupportedVersion as error:
             problems.append(str(error))
     try:
@@ -207,21 +221,15 @@ def known_regions() -> set[str]:
     }
 
 
-def _artifact_xgboost(model: Path) -> str:
-    """The XGBoost that trained the artifact: its metadata beside it, else the proxy's copy."""
-    for path in (model.with_name("model-metadata.json"), LAMBDA_METADATA):
-        if path.is_file():
-            return str(json.loads(path.read_text())["xgboost_version"])
-    return "0.0"
-
-
 def request_from(args: argparse.Namespace) -> EndpointRequest:
+    """The request, once ``argument_problem`` found nothing wrong."""
     autoscaling = None
     if args.autoscale_max:
         autoscaling = Autoscaling(args.autoscale_min, args.autoscale_max, args.target_invocations)
     return EndpointRequest(
         endpoint_name=args.endpoint_name,
         model=args.model,
+        signature=bound_signature(args.model, args.signature),
         stage=args.stage,
         variant=Variant(
             args.instance_type,

@@ -1,23 +1,22 @@
 """``make run``: the local SageMaker stand-in, ``chalice local --stage local`` and the demo page,
-on the ports the local stage names, until Ctrl-C."""
+on the ports the local stage names, until Ctrl-C. Serves build/model.tar.gz (the Iris example,
+trained first when it is missing) or the artifact ``--model`` names, by its signature."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import time
 from pathlib import Path
 from types import FrameType
 
+from artifacts.binding import BindingError, bound_signature
 from local_sagemaker import processes
 from local_sagemaker.stack import Layout, running_stack
 from paths import MODEL_ARTIFACT
 from scripts import train_model
-
-EXAMPLE_RECORD = (
-    '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}'
-)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,14 +27,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model",
         type=Path,
-        default=MODEL_ARTIFACT,
-        help="model artifact; trained first if missing (default: build/model.tar.gz)",
+        help="the artifact to serve, made by scripts.import_model (default: build/model.tar.gz, "
+        "the Iris example, trained when missing; a path you name is never trained over)",
+    )
+    parser.add_argument(
+        "--signature",
+        type=Path,
+        help="its signature (default: beside it, <name>.signature.json)",
     )
     args = parser.parse_args(argv)
 
-    if not args.model.exists():
-        print(f"{args.model} not found: training it")
-        train_model.main(["--output-dir", str(args.model.parent)])
+    model = args.model or MODEL_ARTIFACT
+    if not model.exists():
+        if args.model is not None:
+            print(f"run_local: {model} not found (nothing trained in its place)", file=sys.stderr)
+            return 2
+        print(f"{model} not found: training the Iris example")
+        try:
+            train_model.write_artifacts(model, seed=42, rounds=50)
+        except FileExistsError as error:
+            print(f"run_local: {error}", file=sys.stderr)
+            return 2
+    try:
+        signature = bound_signature(model, args.signature)
+    except BindingError as error:
+        print(f"run_local: refused: {error}", file=sys.stderr)
+        return 2
 
     layout = Layout.as_configured(args.port)
     for port in (layout.endpoint_port, args.port, layout.web_port):
@@ -47,12 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop_on_signal)
+    example = json.dumps(signature.examples[0]["record"]) if signature.examples else "{...}"
     try:
-        with running_stack(args.model, layout) as stack:
+        with running_stack(model, layout, args.signature) as stack:
             print(
-                "\nThe proxy is ready. Try:\n\n"
+                f"\nThe proxy serves {model} ({signature.objective}, "
+                f"{len(signature.features)} features). Try:\n\n"
                 f"  curl -X POST {stack.proxy_url}/predict "
-                f"-H 'Content-Type: application/json' -d '{EXAMPLE_RECORD}'\n\n"
+                f"-H 'Content-Type: application/json' -d '{example}'\n\n"
                 f"or open the demo page: {stack.web_origin}/\n\n"
                 "Ctrl-C stops everything.\n",
                 flush=True,

@@ -1,41 +1,45 @@
-"""Train the Iris XGBoost classifier and package it for SageMaker's built-in XGBoost container.
+"""Train the example model, an XGBoost Iris classifier, for SageMaker's built-in XGBoost container.
 
 Writes ``build/model.tar.gz`` (exactly one member, ``xgboost-model``, saved with
-``Booster.save_model``) and a metadata file beside it. The metadata is also copied
-into ``chalice_app/chalicelib/`` so the Lambda ships the feature order and class
-labels instead of repeating them in code.
+``Booster.save_model``) and its signature, ``build/model.signature.json``, made as
+``scripts.import_model`` makes one, with bounds a flower's measurements keep. The proxy ships the
+same signature as ``chalicelib/signatures/iris.json`` (a test holds the two together).
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
-import io
-import json
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xgboost as xgb
 from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 
-from paths import BUILD_DIR, LAMBDA_METADATA
-from provisioning.images import DEFAULT_XGBOOST_VERSION as CONTAINER_VERSION
+from artifacts.booster import booster_facts
+from artifacts.example_input import Example
+from artifacts.importing import build_signature
+from artifacts.model_file import model_from_bytes
+from artifacts.packaging import (
+    ARTIFACT,
+    deterministic_tar_gz,
+    signature_path_for,
+    signature_text,
+    write_atomically,
+)
+from lambda_code import signature as sig
 from provisioning.images import MODEL_MEMBER
-
-DEFAULT_OUTPUT_DIR = BUILD_DIR
-LAMBDA_METADATA_PATH = LAMBDA_METADATA
-ARTIFACT_NAME = "model.tar.gz"
-METADATA_NAME = "model-metadata.json"
+from serving.model import XGBoostModel
 
 # Physically plausible bounds for a flower measured in cm: the API rejects values
 # outside them. Iris measurements in the data set lie between 0.1 and 7.9 cm.
 FEATURE_MINIMUM_EXCLUSIVE_CM = 0.0
 FEATURE_MAXIMUM_CM = 100.0
+# The example input: one flower of each class, setosa first (the deploy's smoke test row).
+EXAMPLE_ROWS = (0, 50, 100)
 
 
 def snake_case_feature(sklearn_name: str) -> str:
@@ -76,79 +80,96 @@ def saved_model_bytes(booster: xgb.Booster) -> bytes:
         return path.read_bytes()
 
 
-def deterministic_tar_gz(member_name: str, payload: bytes) -> bytes:
-    """A tar.gz with one member and no timestamps or owners, so equal payloads hash equal."""
-    tar_buffer = io.BytesIO()
-    with tarfile.open(fileobj=tar_buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        info = tarfile.TarInfo(member_name)
-        info.size = len(payload)
-        info.mode = 0o644
-        tar.addfile(info, io.BytesIO(payload))
-    gz_buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", fileobj=gz_buffer, mode="wb", mtime=0) as gz:
-        gz.write(tar_buffer.getvalue())
-    return gz_buffer.getvalue()
+def iris_feature(name: str) -> sig.Feature:
+    return sig.Feature(
+        name,
+        sig.NUMBER,
+        exclusive_minimum=FEATURE_MINIMUM_EXCLUSIVE_CM,
+        maximum=FEATURE_MAXIMUM_CM,
+        description=f"{name.replace('_', ' ')} in cm",
+    )
 
 
-def build_metadata(
-    features: list[str], labels: list[str], accuracy: float, artifact: bytes, seed: int
-) -> dict[str, object]:
-    return {
-        "features": [
-            {
-                "name": name,
-                "unit": "cm",
-                "exclusive_minimum": FEATURE_MINIMUM_EXCLUSIVE_CM,
-                "maximum": FEATURE_MAXIMUM_CM,
-            }
-            for name in features
-        ],
-        "class_labels": labels,
-        "objective": "multi:softprob",
-        "held_out_accuracy": round(accuracy, 4),
-        "xgboost_version": xgb.__version__,
-        "container_version": CONTAINER_VERSION,
-        "seed": seed,
-        "artifact_sha256": hashlib.sha256(artifact).hexdigest(),
-    }
-
-
-def write_artifacts(output_dir: Path, seed: int, rounds: int, lambda_metadata: Path | None) -> dict:
+def iris_artifacts(seed: int, rounds: int) -> tuple[bytes, sig.Signature]:
+    """The artifact's bytes and its signature."""
     booster, accuracy, features, labels = train(seed, rounds)
-    model_bytes = saved_model_bytes(booster)
-    artifact = deterministic_tar_gz(MODEL_MEMBER, model_bytes)
-    metadata = build_metadata(features, labels, accuracy, artifact, seed)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / ARTIFACT_NAME).write_bytes(artifact)
-    metadata_text = json.dumps(metadata, indent=2) + "\n"
-    (output_dir / METADATA_NAME).write_text(metadata_text)
-    if lambda_metadata is not None:
-        lambda_metadata.write_text(metadata_text)
-    return metadata
+    model = model_from_bytes(saved_model_bytes(booster), "the trained model")
+    artifact = deterministic_tar_gz(model.content)
+    data = load_iris().data
+    example = Example(
+        header=tuple(features),
+        rows=tuple(tuple(repr(float(value)) for value in data[row]) for row in EXAMPLE_ROWS),
+        path=Path("iris"),
+    )
+    training: dict[str, Any] = {
+        "data": "Iris (scikit-learn), stratified 70/30 split",
+        "held_out_accuracy": round(accuracy, 4),
+        "seed": seed,
+        "rounds": rounds,
+    }
+    signature = build_signature(
+        model,
+        artifact,
+        booster_facts(booster),
+        example,
+        tuple(labels),
+        XGBoostModel(booster),
+        training=training,
+        described={name: iris_feature(name) for name in features},
+    )
+    return artifact, signature
+
+
+def write_artifacts(
+    artifact_path: Path, seed: int, rounds: int, force: bool = False
+) -> sig.Signature:
+    """Train and write the artifact and its signature; refuse to replace another artifact (one
+    imported with scripts.import_model, say) unless ``force``."""
+    artifact, signature = iris_artifacts(seed, rounds)
+    outputs = {
+        artifact_path: artifact,
+        signature_path_for(artifact_path): signature_text(signature).encode("utf-8"),
+    }
+    for path, content in outputs.items():
+        if not force and path.exists() and path.read_bytes() != content:
+            raise FileExistsError(
+                f"{path} exists and is not what this training writes (an imported model, or "
+                "edits of yours): pass --force to replace it, or --output to write elsewhere"
+            )
+    for path, content in outputs.items():  # the artifact first, then what names it
+        write_atomically(path, content)
+    return signature
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--output-dir",
+        "--output",
         type=Path,
-        default=DEFAULT_OUTPUT_DIR,
-        help=f"where to write {ARTIFACT_NAME} and {METADATA_NAME} (default: build/)",
+        default=ARTIFACT,
+        help="the artifact to write; its signature goes beside it (default: build/model.tar.gz)",
     )
     parser.add_argument(
         "--seed", type=int, default=42, help="seed for the split and the trees (default: 42)"
     )
     parser.add_argument("--rounds", type=int, default=50, help="boosting rounds (default: 50)")
     parser.add_argument(
-        "--no-lambda-metadata",
+        "--force",
         action="store_true",
-        help="do not copy the metadata into chalice_app/chalicelib/ (for experiments)",
+        help="replace an artifact that is not this training's (an imported model, say)",
     )
     args = parser.parse_args(argv)
-    lambda_metadata = None if args.no_lambda_metadata else LAMBDA_METADATA_PATH
-    metadata = write_artifacts(args.output_dir, args.seed, args.rounds, lambda_metadata)
-    print(f"held-out accuracy: {metadata['held_out_accuracy']:.4f}")
-    print(f"artifact: {args.output_dir / ARTIFACT_NAME} sha256={metadata['artifact_sha256']}")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    try:
+        signature = write_artifacts(args.output, args.seed, args.rounds, args.force)
+    except FileExistsError as error:
+        print(f"train_model: {error}", file=sys.stderr)
+        return 1
+    assert signature.training is not None
+    print(f"held-out accuracy: {signature.training['held_out_accuracy']:.4f}")
+    print(f"artifact: {args.output} sha256={signature.artifact_sha256}")
+    print(f"signature: {signature_path_for(args.output)}")
     return 0
 
 

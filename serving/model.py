@@ -8,6 +8,7 @@ import math
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xgboost as xgb
@@ -53,7 +54,8 @@ class XGBoostModel:
         return self.booster.num_features()
 
     def predict_csv(self, payload: bytes) -> np.ndarray:
-        """Class probabilities, one row per CSV line (no header, features in training order)."""
+        """The predictions for CSV lines (no header, features in training order): one number
+        per line, or one row of class probabilities for multi:softprob."""
         return self.predict(self.parse_csv(payload))
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -118,9 +120,16 @@ class XGBoostModel:
         return xgb.DMatrix(np.asarray(instances, dtype=np.float32))
 
 
-def format_csv(probabilities: np.ndarray) -> bytes:
-    return "".join(",".join(repr(float(p)) for p in row) + "\n" for row in probabilities).encode()
+def format_csv(predictions: np.ndarray) -> bytes:
+    """As sagemaker-containers' ``array_to_csv`` writes ``predictions.tolist()`` (serve.py:246
+    at v3.0-5): a line per row, one value per line when there is one per row."""
+    rows = predictions.tolist()
+    if predictions.ndim == 1:
+        return "".join(f"{value!r}\n" for value in rows).encode()
+    return "".join(",".join(map(repr, row)) + "\n" for row in rows).encode()
 
 
-def format_json(probabilities: np.ndarray) -> dict[str, list[dict[str, list[float]]]]:
-    return {"predictions": [{"score": [float(p) for p in row]} for row in probabilities]}
+def format_json(predictions: np.ndarray) -> dict[str, list[dict[str, Any]]]:
+    """``encode_predictions_as_json(predictions.tolist())`` (serve_utils.py:533-545 at v3.0-5):
+    each row's score, a number or a list of class probabilities."""
+    return {"predictions": [{"score": score} for score in predictions.tolist()]}

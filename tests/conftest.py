@@ -13,9 +13,9 @@ from scripts import train_model
 
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``model.tar.gz`` and its metadata, trained afresh with the default seed."""
+    """A folder holding ``model.tar.gz`` and its signature, trained afresh with the default seed."""
     output_dir = tmp_path_factory.mktemp("build")
-    train_model.write_artifacts(output_dir, seed=42, rounds=50, lambda_metadata=None)
+    train_model.write_artifacts(output_dir / "model.tar.gz", seed=42, rounds=50)
     return output_dir
 
 

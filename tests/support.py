@@ -47,16 +47,30 @@ def moto_model_answer(
     model_tar: Path, region: str, moto_url: str = "http://motoapi.amazonaws.com"
 ) -> None:
     """Queue in moto's sagemaker-runtime what the real model answers to the deploy's smoke-test
-    row (moto answers a canned "body" otherwise): computed by the served model itself."""
+    row, its signature's first example (moto answers a canned "body" otherwise): computed by
+    the served model itself."""
     import requests
 
-    from provisioning.endpoint_rollout import SMOKE_TEST_ROW
+    from artifacts.packaging import signature_path_for
+    from chalicelib.signature import read_signature
+    from provisioning.endpoint_rollout import smoke_row
     from serving.model import XGBoostModel, format_json
 
-    scores = XGBoostModel.from_artifact(model_tar).predict_csv(SMOKE_TEST_ROW.encode())
+    row = smoke_row(read_signature(signature_path_for(model_tar)))
+    scores = XGBoostModel.from_artifact(model_tar).predict_csv(row)
     answer = {"Body": json.dumps(format_json(scores)), "ContentType": "application/json"}
     requests.post(
         f"{moto_url}/moto-api/static/sagemaker/endpoint-results",
         json={"region": region, "results": [answer]},
         timeout=10,
     ).raise_for_status()
+
+
+def forget_moto_answers(region: str) -> None:
+    """moto's sagemaker-runtime keeps the first answer it gave an endpoint for a body and gives it
+    again (sagemakerruntime/models.py, invoke_endpoint): after redeploying another model under
+    the same endpoint name in process, forget them so the next queued answer is used."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sagemakerruntime.models import sagemakerruntime_backends
+
+    sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][region].results.clear()

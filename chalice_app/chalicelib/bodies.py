@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import TypedDict
 
 
-class PredictionBody(TypedDict):
+class PredictionBody(TypedDict, total=False):
+    # Which keys a prediction has depends on the model's objective (chalicelib.answers).
     label: str
     probabilities: dict[str, float]
+    score: float
+    value: float
 
 
 class PredictResponseBody(TypedDict):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import EndpointUnavailable
-from chalicelib.metadata import load_metadata
 from chalicelib.predictor import SageMakerPredictor
 from chalicelib.settings import Settings, get_settings, use_settings
+from chalicelib.signature import Signature, SignatureError, load_signature
 
 _predictor: SageMakerPredictor | None = None
 _control_client: Any = None
@@ -44,15 +44,25 @@ def _make_client(service: str, settings: Settings) -> Any:
         raise EndpointUnavailable(log_detail=detail) from None
 
 
+def get_signature() -> Signature:
+    """The stage's model signature, read once. One that cannot be read is a deployment fault:
+    503 with the reason in the log, never a 500."""
+    try:
+        return load_signature(get_settings().signature_path)
+    except SignatureError as error:
+        raise EndpointUnavailable(log_detail=f"configuration: signature {error}") from None
+
+
 def get_predictor() -> SageMakerPredictor:
     global _predictor
     if _predictor is None:
         settings = get_settings()
+        signature = get_signature()
         client = _make_client("sagemaker-runtime", settings)
         _predictor = SageMakerPredictor(
             client,
             settings.endpoint_name,
-            load_metadata().class_labels,
+            signature,
             settings.target_variant,
             budget_seconds=settings.worst_case_seconds(),
         )

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.metadata import ModelMetadata
-from chalicelib.responses import ErrorBody, HealthResponse, PredictResponse
+from chalicelib.responses import ErrorBody, HealthResponse, predict_response_model
 from chalicelib.schemas import request_model
+from chalicelib.signature import Signature
 
 REF = "#/components/schemas/{model}"
 Mode = Literal["validation", "serialization"]
@@ -30,11 +30,13 @@ REQUEST_ID = {"X-Request-Id": {"schema": {"type": "string"}}}
 
 
 @cache
-def openapi_document(metadata: ModelMetadata, max_batch_size: int, max_body_bytes: int) -> dict:
-    request = request_model(metadata, max_batch_size)
+def openapi_document(signature: Signature, max_batch_size: int, max_body_bytes: int) -> dict:
+    """The document for a stage: its model's record and prediction, its limits."""
+    request = request_model(signature, max_batch_size)
+    predict_response = predict_response_model(signature)
     models: list[tuple[type[BaseModel], Mode]] = [
         (request, "validation"),
-        (PredictResponse, "serialization"),
+        (predict_response, "serialization"),
         (ErrorBody, "serialization"),
         (HealthResponse, "serialization"),
     ]
@@ -71,13 +73,18 @@ def openapi_document(metadata: ModelMetadata, max_batch_size: int, max_body_byte
             "/predict": {
                 "post": {
                     "operationId": "predict",
-                    "summary": "Classify one record or a batch.",
+                    "summary": "Predict for one record or a batch.",
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": ref(request, "validation")}},
+                        "content": {
+                            "application/json": {
+                                "schema": ref(request, "validation"),
+                                **_examples(signature),
+                            }
+                        },
                     },
                     "responses": {
-                        "200": answer("Predictions", ref(PredictResponse, "serialization")),
+                        "200": answer("Predictions", ref(predict_response, "serialization")),
                         **errors(tuple(ERROR_STATUSES)),
                     },
                 }
@@ -115,4 +122,18 @@ def openapi_document(metadata: ModelMetadata, max_batch_size: int, max_body_byte
             },
         },
         "components": {"schemas": schemas},
+    }
+
+
+def _examples(signature: Signature) -> dict:
+    """The signature's example records (the example input it was made from), as a record and
+    as a batch."""
+    records = [example["record"] for example in signature.examples]
+    if not records:
+        return {}
+    return {
+        "examples": {
+            "record": {"summary": "One record", "value": records[0]},
+            "batch": {"summary": "A batch", "value": {"instances": records}},
+        }
     }

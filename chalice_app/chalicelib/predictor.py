@@ -1,5 +1,5 @@
 """Calls InvokeEndpoint with CSV rows and turns SageMaker's answer (the model's output) into
-labelled predictions, the API's response."""
+the API's predictions (``answers``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic_core import ValidationError
 
 from chalicelib import errors
+from chalicelib.answers import AnswerReader, BadAnswer
 from chalicelib.bodies import PredictionBody
 from chalicelib.deadline import DeadlineExceeded, call_within
-from chalicelib.validation import model_scores
+from chalicelib.signature import BOOLEAN, Signature
+from chalicelib.validation import Cell
 
 # SageMaker's InvokeEndpoint payload limit; botocore does not check it.
 MAX_INVOKE_PAYLOAD_BYTES = 6_291_456
@@ -29,10 +30,17 @@ class PredictionResult:
     upstream_ms: float
 
 
-def to_csv(rows: list[list[float]]) -> bytes:
-    """Header-less CSV in training feature order, as the built-in XGBoost container reads it."""
+def to_csv(rows: list[list[Cell]], missing: bool = False, booleans: bool = False) -> bytes:
+    """Header-less CSV in the model's feature order, as the built-in XGBoost container reads it:
+    a missing value (None) is an empty cell, a boolean 1 or 0. ``missing``/``booleans``: whether
+    the rows may hold them (no number's text holds "null", "true" or "false")."""
     # json.dumps writes each float as repr() does, in C: "[[5.1,3.5],[6.7,3.0]]" -> rows of CSV.
-    return json.dumps(rows, separators=(",", ":"))[2:-2].replace("],[", "\n").encode()
+    text = json.dumps(rows, separators=(",", ":"))[2:-2].replace("],[", "\n")
+    if missing:
+        text = text.replace("null", "")
+    if booleans:
+        text = text.replace("true", "1").replace("false", "0")
+    return text.encode()
 
 
 class SageMakerPredictor:
@@ -42,22 +50,24 @@ class SageMakerPredictor:
         self,
         client: Any,
         endpoint_name: str,
-        class_labels: tuple[str, ...],
+        signature: Signature,
         target_variant: str | None = None,
         budget_seconds: float = 21.0,
     ) -> None:
         self._client = client
         self._endpoint_name = endpoint_name
-        self._class_labels = class_labels
+        self._answers = AnswerReader(signature)
+        self._missing = any(feature.optional for feature in signature.features)
+        self._booleans = any(feature.type == BOOLEAN for feature in signature.features)
         self._target_variant = target_variant
         # The whole call, retries and the answer's body included (Settings.worst_case_seconds).
         self._budget_seconds = budget_seconds
 
-    def predict(self, rows: list[list[float]], deadline: float | None = None) -> PredictionResult:
+    def predict(self, rows: list[list[Cell]], deadline: float | None = None) -> PredictionResult:
         """``deadline``: the ``time.monotonic()`` by which the caller must have its answer (under
         Lambda, from what the invocation has left); the call gets the smaller of the time until
         then and the stage's budget."""
-        body = to_csv(rows)
+        body = to_csv(rows, self._missing, self._booleans)
         if len(body) > MAX_INVOKE_PAYLOAD_BYTES:
             raise errors.PayloadTooLarge(
                 "The batch is larger than the model accepts; send fewer records."
@@ -101,55 +111,13 @@ class SageMakerPredictor:
     def _label(
         self, payload: bytes, expected_rows: int, upstream_ms: float
     ) -> list[PredictionBody]:
-        """Validate SageMaker's answer before trusting it: shape, count, finite probabilities."""
-
-        def bad_output(detail: str) -> errors.ApiError:
-            return errors.UpstreamFailure(log_detail=detail, upstream=True, upstream_ms=upstream_ms)
-
+        """Check SageMaker's answer before trusting it: the objective's shape, row for row."""
         try:
-            rows = model_scores(payload)
-        except ValidationError as error:
-            raise bad_output(
-                f'model answer is not {{"predictions": [{{"score": [...]}}]}}: '
-                f"{error.error_count()} problems, got {answer_shape(payload)}"
+            return self._answers.predictions(payload, expected_rows)
+        except BadAnswer as error:
+            raise errors.UpstreamFailure(
+                log_detail=str(error), upstream=True, upstream_ms=upstream_ms
             ) from None
-        if len(rows) != expected_rows:
-            raise bad_output(f"model answered {len(rows)} rows for {expected_rows}")
-        labels = self._class_labels
-        predictions: list[PredictionBody] = []
-        for scores in rows:
-            if len(scores) != len(labels):
-                raise bad_output(f"model answered {len(scores)} scores for {len(labels)} classes")
-            predictions.append(
-                {
-                    "label": labels[scores.index(max(scores))],
-                    "probabilities": dict(zip(labels, scores, strict=True)),
-                }
-            )
-        return predictions
-
-
-def answer_shape(payload: bytes) -> str:
-    """What a rejected answer looks like, for the log: its JSON structure without its numbers
-    (old containers answer ``[p, p],[p, p]`` as text; ``SAGEMAKER_INFERENCE_OUTPUT`` renames
-    the keys), or its first bytes when it is not JSON."""
-    try:
-        document = json.loads(payload)
-    except (ValueError, RecursionError):
-        return f"not JSON, {len(payload)} bytes starting {payload[:40]!r}"
-    return _shape(document, depth=0)
-
-
-def _shape(value: Any, depth: int) -> str:
-    if depth > 5:
-        return "..."
-    if isinstance(value, dict):
-        keys = sorted(value)[:8]
-        inner = ", ".join(f"{key!r}: {_shape(value[key], depth + 1)}" for key in keys)
-        return "{" + inner + (", ..." if len(value) > len(keys) else "") + "}"
-    if isinstance(value, list):
-        return f"[{_shape(value[0], depth + 1)} x{len(value)}]" if value else "[]"
-    return type(value).__name__
 
 
 def endpoint_status(client: Any, endpoint_name: str, budget_seconds: float) -> str:

@@ -13,10 +13,9 @@ from pydantic_core import ValidationError
 
 from chalicelib import errors, request_log
 from chalicelib.bodies import HealthBody, PredictResponseBody
-from chalicelib.clients import get_control_client, get_predictor
+from chalicelib.clients import get_control_client, get_predictor, get_signature
 from chalicelib.exchange import Exchange
 from chalicelib.media_type import is_json
-from chalicelib.metadata import load_metadata
 from chalicelib.predictor import endpoint_status
 from chalicelib.settings import get_settings
 from chalicelib.validation import describe_problems, feature_rows
@@ -51,9 +50,9 @@ def predict(
         raise errors.PayloadTooLarge(
             f"The request body is larger than {settings.max_body_bytes} bytes."
         )
-    metadata = load_metadata()
+    signature = get_signature()
     try:
-        rows = feature_rows(raw_body, metadata, settings.max_batch_size)
+        rows = feature_rows(raw_body, signature, settings.max_batch_size)
     except ValidationError as error:
         problems = describe_problems(error)
         count = error.error_count()
@@ -99,4 +98,4 @@ def openapi() -> dict[str, Any]:
     from chalicelib.openapi import openapi_document
 
     settings = get_settings()
-    return openapi_document(load_metadata(), settings.max_batch_size, settings.max_body_bytes)
+    return openapi_document(get_signature(), settings.max_batch_size, settings.max_body_bytes)

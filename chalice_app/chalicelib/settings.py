@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from chalicelib.cors import allowed_origins
@@ -22,6 +23,11 @@ MAX_ATTEMPTS = "SAGEMAKER_MAX_ATTEMPTS"
 MAX_BATCH_SIZE = "MAX_BATCH_SIZE"
 MAX_BODY_BYTES = "MAX_BODY_BYTES"
 METRICS_NAMESPACE = "METRICS_NAMESPACE"
+# The model's signature: a file in chalicelib/signatures/ (what the Lambda ships), or a path.
+MODEL_SIGNATURE = "MODEL_SIGNATURE"
+SIGNATURES_DIR = Path(__file__).with_name("signatures")
+# The example model's: what a fresh clone serves.
+DEFAULT_SIGNATURE = "iris.json"
 # Set by Lambda itself; `chalice local` and the tests leave it unset.
 FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
 
@@ -49,6 +55,7 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = ()
     metrics_namespace: str = "SageMakerProxy"
     function_name: str = "local"
+    signature: str = DEFAULT_SIGNATURE
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +75,7 @@ class Settings:
             cors_allow_origins=_origins(environ),
             metrics_namespace=environ.get(METRICS_NAMESPACE) or defaults.metrics_namespace,
             function_name=environ.get(FUNCTION_NAME) or defaults.function_name,
+            signature=environ.get(MODEL_SIGNATURE) or defaults.signature,
         )
         if settings.worst_case_seconds() >= API_GATEWAY_TIMEOUT_SECONDS:
             raise ConfigurationError(
@@ -77,6 +85,11 @@ class Settings:
         if not settings.endpoint_name:
             raise ConfigurationError(f"{ENDPOINT_NAME} is not set")
         return settings
+
+    @property
+    def signature_path(self) -> Path:
+        """``MODEL_SIGNATURE`` as a path: relative ones are in chalicelib/signatures/."""
+        return SIGNATURES_DIR / self.signature
 
     def worst_case_seconds(self) -> float:
         """Longest one InvokeEndpoint call can take, every attempt timing out, backoff included."""

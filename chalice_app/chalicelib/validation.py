@@ -1,4 +1,4 @@
-"""Validating request bodies and SageMaker's answers with pydantic-core alone.
+"""Validating request bodies with pydantic-core alone, by the model's signature.
 
 The pydantic models in ``schemas`` stay the contract's one definition (the OpenAPI document, the
 docs, the tests). At run time the proxy validates with the same core schema built here directly:
@@ -16,7 +16,10 @@ from typing import Any
 from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
-from chalicelib.metadata import ModelMetadata
+from chalicelib.signature import BOOLEAN, FLOAT32_MAX, INTEGER, SAFE_INTEGER, Feature, Signature
+
+# One value of a row as validated: None is a missing value (an optional feature left out).
+Cell = float | bool | None
 
 # Longest field path echoed back to a client (unknown keys are client-chosen text).
 MAX_FIELD_PATH_CHARS = 120
@@ -28,7 +31,7 @@ INVALID_BODY_MESSAGE = 'Body must be a JSON object: one record or {"instances": 
 
 
 class Record:
-    """A validated record: its features as attributes (in ``__dict__``, in training order)."""
+    """A validated record: its features as attributes (in ``__dict__``)."""
 
 
 class PredictBatch:
@@ -53,14 +56,55 @@ def _strict(title: str) -> cs.CoreConfig:
     )
 
 
-def request_schema(metadata: ModelMetadata, max_batch_size: int) -> cs.CoreSchema:
+def field_name(index: int) -> str:
+    """A record's field for the feature at ``index``: the feature's name is its alias, so any
+    name a CSV header holds is a feature name (none clashes with Python or pydantic)."""
+    return f"f{index}"
+
+
+@cache
+def field_names(count: int) -> tuple[str, ...]:
+    return tuple(field_name(index) for index in range(count))
+
+
+def feature_schema(feature: Feature) -> cs.CoreSchema:
+    """One feature's value: a finite number (within its bounds, or what a 32-bit float holds),
+    a whole number, or a boolean; null or left out when the feature is optional."""
+    value: cs.CoreSchema
+    if feature.type == BOOLEAN:
+        value = cs.bool_schema()
+    else:
+        # A whole number is a number that is a multiple of 1, as JSON Schema's "integer" is:
+        # 3.0 is 3 (JSON does not tell them apart, and Python's json writes 3.0).
+        integer = feature.type == INTEGER
+        limit = SAFE_INTEGER if integer else FLOAT32_MAX
+        bounds: dict[str, Any] = {
+            "multiple_of": 1.0 if integer else None,
+            "gt": feature.exclusive_minimum,
+            "ge": feature.minimum,
+            "lt": feature.exclusive_maximum,
+            "le": feature.maximum,
+        }
+        if feature.exclusive_minimum is None and feature.minimum is None:
+            bounds["ge"] = -limit
+        if feature.exclusive_maximum is None and feature.maximum is None:
+            bounds["le"] = limit
+        value = cs.float_schema(
+            **{key: bound for key, bound in bounds.items() if bound is not None}
+        )
+    if feature.optional:
+        return cs.with_default_schema(cs.nullable_schema(value), default=None)
+    return value
+
+
+def request_schema(signature: Signature, max_batch_size: int) -> cs.CoreSchema:
     """The core schema pydantic makes of ``schemas.request_model`` (one record, or
     ``{"instances": [record, ...]}`` of 1..max_batch_size), built without pydantic."""
     fields = {
-        feature.name: cs.model_field(
-            cs.float_schema(gt=feature.exclusive_minimum, le=feature.maximum)
+        field_name(index): cs.model_field(
+            feature_schema(feature), validation_alias=feature.name, serialization_alias=feature.name
         )
-        for feature in metadata.features
+        for index, feature in enumerate(signature.features)
     }
     record = cs.model_schema(
         Record,
@@ -93,19 +137,19 @@ def request_schema(metadata: ModelMetadata, max_batch_size: int) -> cs.CoreSchem
 
 
 @cache
-def request_validator(metadata: ModelMetadata, max_batch_size: int) -> SchemaValidator:
-    return SchemaValidator(request_schema(metadata, max_batch_size))
+def request_validator(signature: Signature, max_batch_size: int) -> SchemaValidator:
+    return SchemaValidator(request_schema(signature, max_batch_size))
 
 
 def feature_rows(
-    raw_body: bytes | str, metadata: ModelMetadata, max_batch_size: int
-) -> list[list[float]]:
-    """The body's records as rows in training feature order; ValidationError when invalid."""
-    request = request_validator(metadata, max_batch_size).validate_json(raw_body)
+    raw_body: bytes | str, signature: Signature, max_batch_size: int
+) -> list[list[Cell]]:
+    """The body's records as rows in the model's feature order; ValidationError when invalid.
+    A cell is a float (the schema hands integers back as floats), a bool, or None (missing)."""
+    request = request_validator(signature, max_batch_size).validate_json(raw_body)
     root = request.root
     records = root.instances if isinstance(root, PredictBatch) else [root]
-    names = metadata.feature_names
-    # The float schema hands back floats, integers in the body included.
+    names = field_names(len(signature.features))
     return [[record.__dict__[name] for name in names] for record in records]
 
 
@@ -126,28 +170,3 @@ def describe_problems(error: ValidationError) -> list[dict[str, str]]:
             {"field": (path.lstrip(".") or "body")[:MAX_FIELD_PATH_CHARS], "reason": item["msg"]}
         )
     return problems
-
-
-def _probability_list() -> cs.CoreSchema:
-    return cs.list_schema(cs.float_schema(ge=0.0, le=1.0, strict=True, allow_inf_nan=False))
-
-
-# SageMaker's answer: the built-in XGBoost container's JSON for ``multi:softprob``
-# (serve_utils.py:533-545 at v3.0-5), {"predictions": [{"score": [p, ...]}, ...]}.
-MODEL_OUTPUT = SchemaValidator(
-    cs.typed_dict_schema(
-        {
-            "predictions": cs.typed_dict_field(
-                cs.list_schema(
-                    cs.typed_dict_schema({"score": cs.typed_dict_field(_probability_list())})
-                )
-            )
-        },
-        config=cs.CoreConfig(strict=True, allow_inf_nan=False),
-    )
-)
-
-
-def model_scores(payload: bytes) -> list[list[float]]:
-    """The rows of scores in SageMaker's answer; ValidationError when it is not that shape."""
-    return [row["score"] for row in MODEL_OUTPUT.validate_json(payload)["predictions"]]

@@ -14,8 +14,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from chalicelib.signature import read_signature
+from paths import IRIS_SIGNATURE
 from provisioning import stage_config
-from provisioning.aws import AwsClients
+from provisioning.aws import AwsClients, project_tags
 from scripts import deploy_api
 from tests.e2e.cloudformation_stubs import OUTPUTS, STACK, stack
 
@@ -23,16 +25,21 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
 
 
+IRIS = read_signature(IRIS_SIGNATURE)
+
+
 def stage_pointed_at_endpoint(config_dir: Path, region: str = REGION) -> None:
-    stage_config.point_stage_at_endpoint("dev", "iris-xgboost", region, ACCOUNT, config_dir)
+    stage_config.point_stage_at_endpoint("dev", "iris-xgboost", region, ACCOUNT, IRIS, config_dir)
 
 
-def create_endpoint(aws: AwsClients) -> None:
+def create_endpoint(aws: AwsClients, artifact_sha256: str | None = IRIS.artifact_sha256) -> None:
+    """An endpoint as deploy_endpoint makes it: its model tagged with the artifact's sha256."""
     sm = aws.sagemaker
     sm.create_model(
         ModelName="m",
         PrimaryContainer={"Image": "1.dkr.ecr.eu-west-1.amazonaws.com/x:1"},
         ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+        Tags=project_tags(artifact_sha256),
     )
     sm.create_endpoint_config(
         EndpointConfigName="c",
@@ -217,3 +224,40 @@ def test_a_reservation_the_account_cannot_give_is_refused_before_anything_is_cre
     assert "reserving 10 would leave fewer than Lambda's minimum of 10" in lines[0]
     # The endpoint is all that exists; no bucket, no upload
     assert moto_aws.s3.list_buckets()["Buckets"] == []
+
+
+@pytest.mark.parametrize(
+    ("served", "said"),
+    [
+        ("1" * 64, "validates by the signature of artifact 80fef02d96df..., but endpoint "
+         "iris-xgboost serves 111111111111..."),
+        (None, "its model has no artifact-sha256 tag"),
+    ],
+    ids=["another artifact", "an artifact it cannot tell"],
+)  # fmt: skip
+def test_a_stage_whose_signature_is_not_the_served_models_is_refused(
+    cfn: tuple[Any, Stubber],
+    moto_aws: AwsClients,
+    chalice_config: Path,
+    tmp_path: Path,
+    served: str | None,
+    said: str,
+) -> None:
+    # Given the stage validates by Iris's signature, and the endpoint serves another artifact
+    stage_pointed_at_endpoint(chalice_config)
+    create_endpoint(moto_aws, artifact_sha256=served)
+    # When the API is deployed
+    code, lines = run_deploy_api(moto_aws, cfn[0], chalice_config, tmp_path)
+    # Then it is refused before anything is made: it would answer with another model's labels
+    refused(code, lines, said, moto_aws)
+
+
+def test_a_stage_whose_signature_file_is_broken_is_refused(
+    cfn: tuple[Any, Stubber], moto_aws: AwsClients, chalice_config: Path, tmp_path: Path
+) -> None:
+    stage_pointed_at_endpoint(chalice_config)
+    create_endpoint(moto_aws)
+    signature = stage_config.signature_file(chalice_config, "dev")
+    signature.write_text(signature.read_text()[:-30])
+    code, lines = run_deploy_api(moto_aws, cfn[0], chalice_config, tmp_path)
+    refused(code, lines, "dev.json: not a JSON file", moto_aws)

@@ -15,11 +15,11 @@ import schemathesis
 from chalice.local import ChaliceRequestHandler
 from hypothesis import HealthCheck, settings
 
-from chalicelib.metadata import load_metadata
 from chalicelib.openapi import openapi_document
 from chalicelib.settings import Settings
+from chalicelib.signature import load_signature
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
+from paths import IRIS_SIGNATURE, REPO_ROOT
 
 # Per operation; /health and /openapi.json run out of distinct inputs long before this.
 EXAMPLES_PER_OPERATION = 550
@@ -34,7 +34,9 @@ def served_document() -> dict[str, Any]:
         **config["stages"]["local"]["environment_variables"],
     }
     stage = Settings.from_environ(environ)
-    return openapi_document(load_metadata(), stage.max_batch_size, stage.max_body_bytes)
+    return openapi_document(
+        load_signature(IRIS_SIGNATURE), stage.max_batch_size, stage.max_body_bytes
+    )
 
 
 statuses: Counter[tuple[str, int]] = Counter()

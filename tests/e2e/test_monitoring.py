@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from paths import IRIS_SIGNATURE
+from provisioning import stage_config
 from provisioning.aws import AwsClients
 from provisioning.endpoint_alarms import endpoint_alarm_names
 from provisioning.endpoint_teardown import delete
 from provisioning.monitoring import EndpointThresholds
 from scripts import captured
 from tests.e2e.provisioning_runs import run_deploy
+from tests.signatures import signature_for
 
 
 def test_the_endpoints_alarms_watch_its_variant_and_go_with_it(
@@ -127,8 +130,9 @@ def test_captured_prints_requests_answers_and_class_counts(
         Bucket=bucket, Key=f"{prefix}/2026/11/27/10/b.jsonl", Body=f"{first}\n{second}\n"
     )
     code = captured.main(
-        ["--endpoint-name", "iris-test", "--since", "2026-11-27T00:00", "--region", aws.region]
-    )
+        ["--endpoint-name", "iris-test", "--since", "2026-11-27T00:00", "--region", aws.region,
+         "--signature", str(IRIS_SIGNATURE)]
+    )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
     assert "e-0" not in out  # before --since
@@ -136,3 +140,32 @@ def test_captured_prints_requests_answers_and_class_counts(
     assert "'5.1,3.5,1.4,0.2\\n6.7,3.0,5.2,2.3'" in out  # BASE64 decoded
     assert "-> setosa, virginica" in out
     assert out.strip().endswith("3 predictions: setosa 2, versicolor 0, virginica 1")
+
+
+def test_captured_reads_a_regression_by_the_stages_signature(
+    aws: AwsClients,
+    capsys: pytest.CaptureFixture[str],
+    chalice_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a stage that calls a regression model's endpoint, as deploy_endpoint records it
+    signature = signature_for("reg:squarederror")
+    stage_config.point_stage_at_endpoint(
+        "dev", "diabetes", aws.region, "123456789012", signature, chalice_config
+    )
+    bucket = f"sagemaker-proxy-123456789012-{aws.region}"
+    kwargs = {"CreateBucketConfiguration": {"LocationConstraint": aws.region}}
+    aws.s3.create_bucket(Bucket=bucket, **(kwargs if aws.region != "us-east-1" else {}))
+    two = '{"predictions": [{"score": 151.5}, {"score": 75.25}]}'
+    line = capture_line("e-9", "2026-11-27T10:15:00Z", "0.03,1\n-0.01,0", two)
+    aws.s3.put_object(
+        Bucket=bucket, Key="capture/diabetes/AllTraffic/2026/11/27/10/c.jsonl", Body=line + "\n"
+    )
+    # When its capture is read (the stage's signature found by the endpoint's name)
+    monkeypatch.setattr(captured, "CHALICE_CONFIG_DIR", chalice_config)
+    code = captured.main(["--endpoint-name", "diabetes", "--region", aws.region])
+    # Then each value is printed, and their count, mean and range
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "-> 151.5, 75.25" in out
+    assert out.strip().endswith("2 predictions: mean 113.375, from 75.25 to 151.5")

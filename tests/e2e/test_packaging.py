@@ -45,7 +45,7 @@ def test_package_holds_only_the_app_and_its_dependencies(package: tuple[str, Pat
         "boto3/",
     ):
         assert not any(forbidden in name for name in names), forbidden
-    assert "chalicelib/model_metadata.json" in names
+    assert "chalicelib/signatures/iris.json" in names
 
 
 def test_template_keeps_debug_off_and_cors_narrow(package: tuple[str, Path]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import xgboost as xgb
 
+from chalicelib.signature import read_signature
 from provisioning.aws import AwsClients
 from provisioning.endpoint_teardown import delete
 from provisioning.iam_documents import ROLE_POLICY_NAME
@@ -22,7 +23,8 @@ def test_deploy_creates_everything_and_points_the_stage_at_it(
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     # Then the bucket is private and encrypted and holds the artifact under its sha256
     assert code == 0, lines
-    sha = json.loads((trained_model / "model-metadata.json").read_text())["artifact_sha256"]
+    signature = read_signature(trained_model / "model.signature.json")
+    sha = signature.artifact_sha256
     bucket = f"sagemaker-proxy-123456789012-{aws.region}"
     key = f"models/{sha}/model.tar.gz"
     blocked = aws.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
@@ -60,9 +62,12 @@ def test_deploy_creates_everything_and_points_the_stage_at_it(
     document = policy["PolicyDocument"]
     document = json.loads(document) if isinstance(document, str) else document
     assert document["Statement"][0]["Resource"] == f"arn:aws:s3:::{bucket}/models/{sha}/*"
-    # And the stage's variable and policy name the endpoint
+    # And the stage's variables and policy name the endpoint, and it validates by its signature
     stage = json.loads((chalice_config / "config.json").read_text())["stages"]["dev"]
     assert stage["environment_variables"]["SAGEMAKER_ENDPOINT_NAME"] == "iris-test"
+    assert stage["environment_variables"]["MODEL_SIGNATURE"] == "dev.json"
+    shipped = chalice_config.parent / "chalicelib" / "signatures" / "dev.json"
+    assert read_signature(shipped) == signature
     lambda_policy = json.loads((chalice_config / "policy-dev.json").read_text())
     assert lambda_policy["Statement"][0]["Resource"] == endpoint["EndpointArn"].lower()
     assert any("answer" in line for line in lines)

@@ -13,6 +13,7 @@ from provisioning.aws import AwsClients
 from provisioning.iam_documents import ROLE_POLICY_NAME
 from provisioning.plan import StepFailed
 from tests.e2e.provisioning_runs import run_deploy
+from tests.support import forget_moto_answers, moto_model_answer
 
 
 def role_policy(aws: AwsClients) -> dict:
@@ -31,7 +32,7 @@ def second_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scripts import train_model
 
     output = tmp_path_factory.mktemp("second")
-    train_model.write_artifacts(output, seed=7, rounds=50, lambda_metadata=None)
+    train_model.write_artifacts(output / "model.tar.gz", seed=7, rounds=50)
     return output / "model.tar.gz"
 
 
@@ -44,6 +45,8 @@ def test_a_second_artifact_adds_grants_and_keeps_the_first(
     # When a second artifact is deployed under the same endpoint name (the endpoint deleted in
     # between, since moto has no UpdateEndpoint; the role is kept and reused either way)
     aws.sagemaker.delete_endpoint(EndpointName="iris-test")
+    forget_moto_answers(aws.region)
+    moto_model_answer(second_model, aws.region)  # what the second model answers its smoke test
     assert run_deploy(aws, second_model, chalice_config)[0] == 0
     # Then the role can still read the first (a live config may use it) and now the second
     both = artifact_prefixes(role_policy(aws))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.signature import read_signature
+from paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from tests.support import REPO_ROOT
 
@@ -75,7 +77,7 @@ def test_a_non_aws_answer_is_one_line_and_exit_1(
     portal: str, trained_model: Path, chalice_config: Path, name: str
 ) -> None:
     stage_config.point_stage_at_endpoint(
-        "dev", "iris-xgboost", "eu-west-1", "1" * 12, chalice_config
+        "dev", "iris-xgboost", "eu-west-1", "1" * 12, read_signature(IRIS_SIGNATURE), chalice_config
     )
     module = "scripts." + name.split()[0]
     env = {

@@ -11,9 +11,9 @@ from botocore.stub import Stubber
 from chalice.test import Client
 
 from chalicelib import clients
-from chalicelib.metadata import load_metadata
 from chalicelib.predictor import SageMakerPredictor
-from paths import CHALICE_DIR
+from chalicelib.signature import load_signature
+from paths import CHALICE_DIR, IRIS_SIGNATURE
 from tests.support import ENDPOINT_NAME, StubbedSageMaker
 
 
@@ -38,7 +38,7 @@ def sagemaker() -> Iterator[StubbedSageMaker]:
         )
     # The stubbed clients, where the app would make its own on first use.
     clients.use(
-        predictor=SageMakerPredictor(runtime_client, ENDPOINT_NAME, load_metadata().class_labels),
+        predictor=SageMakerPredictor(runtime_client, ENDPOINT_NAME, load_signature(IRIS_SIGNATURE)),
         control_client=control_client,
     )
     with stubbed.runtime, stubbed.control:

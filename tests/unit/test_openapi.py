@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from types import UnionType
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+import json
+from typing import Any, get_type_hints
 
 import jsonschema
 import pytest
 from app import app
 from chalice.test import Client
 from openapi_spec_validator import validate
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from chalicelib import bodies, errors, responses
-from chalicelib.metadata import load_metadata
+from chalicelib.answers import AnswerReader
+from chalicelib.openapi import openapi_document
+from chalicelib.responses import predict_response_model, prediction_model
 from chalicelib.schemas import request_model
+from chalicelib.signature import OBJECTIVES, Answer, Signature, load_signature
+from paths import IRIS_SIGNATURE
+from tests.signatures import signature_for
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
@@ -50,9 +55,9 @@ def test_every_error_the_proxy_raises_is_documented_for_predict(document: dict[s
     assert raised | {"200", "415"} == documented
 
 
-def test_record_fields_and_bounds_come_from_the_model_metadata(document: dict[str, Any]) -> None:
+def test_record_fields_and_bounds_come_from_the_signature(document: dict[str, Any]) -> None:
     record = document["components"]["schemas"]["Record"]
-    features = load_metadata().features
+    features = load_signature(IRIS_SIGNATURE).features
     assert record["required"] == [feature.name for feature in features]
     assert record["additionalProperties"] is False
     for feature in features:
@@ -84,46 +89,61 @@ def test_document_and_validator_agree(document: dict[str, Any], body: Any) -> No
     schema = {"$ref": "#/components/schemas/PredictRequest", **document}
     documented_ok = jsonschema.Draft202012Validator(schema).is_valid(body)
     try:
-        request_model(load_metadata(), 100).model_validate(body)
+        request_model(load_signature(IRIS_SIGNATURE), 100).model_validate(body)
         validator_ok = True
     except ValidationError:
         validator_ok = False
     assert documented_ok == validator_ok
 
 
-def _plain(annotation: Any) -> Any:
-    """An annotation without its pydantic constraints (``Annotated[float, Field(...)]``), with
-    nested models as the dicts that mirror them."""
-    if annotation is responses.Prediction:
-        return bodies.PredictionBody
-    if get_origin(annotation) is Annotated:
-        return _plain(get_args(annotation)[0])
-    arguments = get_args(annotation)
-    if not arguments:
-        return annotation
-    origin = get_origin(annotation)
-    plain = tuple(_plain(argument) for argument in arguments)
-    return plain[0] | plain[1] if origin is UnionType else origin[plain]  # type: ignore[index]
+@pytest.mark.parametrize("objective", sorted(OBJECTIVES))
+def test_each_objectives_answers_are_what_its_document_says(objective: str) -> None:
+    # Given a signature for this objective and the container's answer for three rows
+    signature = signature_for(objective)
+    reader = AnswerReader(signature)
+    scores = container_scores(signature, rows=3)
+    payload = json.dumps({"predictions": [{"score": score} for score in scores]}).encode()
+    # When the proxy reads it
+    predictions = reader.predictions(payload, expected_rows=3)
+    # Then every prediction validates against the document's PredictResponse, and nothing else
+    # (a key of another objective, a label the model lacks) would
+    document = openapi_document(signature, 100, 65536)
+    schema = {"$ref": "#/components/schemas/PredictResponse", **document}
+    answer = {"predictions": predictions, "variant": "AllTraffic", "request_id": "r"}
+    validator = jsonschema.Draft202012Validator(schema)
+    assert validator.is_valid(answer), list(validator.iter_errors(answer))
+    assert predict_response_model(signature).model_validate(answer)
+    other = {"value": 1.0} if signature.is_classifier else {"label": "cat"}
+    assert not validator.is_valid({**answer, "predictions": [{**predictions[0], **other}]})
+    if signature.is_classifier:
+        wrong = {**predictions[0], "label": "not a class"}
+        assert not validator.is_valid({**answer, "predictions": [wrong]})
 
 
-@pytest.mark.parametrize(
-    ("body", "model"),
-    [
-        (bodies.PredictionBody, responses.Prediction),
-        (bodies.PredictResponseBody, responses.PredictResponse),
-        (bodies.HealthBody, responses.HealthResponse),
-    ],
-)
-def test_the_answer_dicts_mirror_the_models_the_document_is_made_from(
-    body: type, model: type[BaseModel]
-) -> None:
-    # The proxy builds answers as these typed dicts (fast); OpenAPI comes from the models.
-    hints = get_type_hints(body)
-    assert set(hints) == set(model.model_fields)
-    for name, field in model.model_fields.items():
-        if name in body.__required_keys__:  # type: ignore[attr-defined]
-            assert field.is_required(), name
-            assert _plain(field.annotation) == _plain(hints[name]), name
-        else:  # NotRequired[T] in the dict is T | None with a default in the model
-            assert not field.is_required(), name
-            assert _plain(field.annotation) == _plain(hints[name]) | None, name
+def container_scores(signature: Signature, rows: int) -> list[Any]:
+    """What the built-in container answers per row for the signature's objective."""
+    answer = signature.answer
+    if answer is Answer.PROBABILITIES:
+        return [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]][:rows]
+    if answer is Answer.CLASS_INDEX:
+        return [float(i % len(signature.labels)) for i in range(rows)]
+    if answer is Answer.POSITIVE_PROBABILITY:
+        return [0.2, 0.9, 0.5][:rows]
+    return [-1.5, 0.25, 3.0][:rows]
+
+
+def test_the_health_dict_mirrors_its_model() -> None:
+    # The proxy builds answers as typed dicts (fast); OpenAPI comes from the models.
+    hints = get_type_hints(bodies.HealthBody)
+    fields = responses.HealthResponse.model_fields
+    assert set(hints) == set(fields)
+    assert fields["status"].is_required() and hints["status"] is str
+    assert not fields["endpoint_status"].is_required()
+    assert fields["endpoint_status"].annotation == hints["endpoint_status"] | None
+
+
+def test_prediction_dict_has_every_key_any_objective_answers() -> None:
+    keys = set()
+    for objective in OBJECTIVES:
+        keys |= set(prediction_model(signature_for(objective)).model_fields)
+    assert keys == set(get_type_hints(bodies.PredictionBody))

@@ -14,11 +14,15 @@ from pydantic import ValidationError as ModelValidationError
 from pydantic_core import ValidationError
 
 from chalicelib import validation
-from chalicelib.metadata import load_metadata
 from chalicelib.schemas import request_model
+from chalicelib.signature import Signature, load_signature
+from paths import IRIS_SIGNATURE
+from tests.signatures import MIXED_RECORD, signature_for
 from tests.unit.test_predict import BAD_INPUTS
 
-METADATA = load_metadata()
+IRIS = load_signature(IRIS_SIGNATURE)
+# Every feature type, optional or not, bounded or not, and names no identifier could have.
+MIXED = signature_for("binary:logistic")
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
@@ -55,25 +59,29 @@ def inline(schema: Any, definitions: dict[str, Any]) -> Any:
     return schema
 
 
+@pytest.mark.parametrize("signature", [IRIS, MIXED], ids=["iris", "mixed"])
 @pytest.mark.parametrize("max_batch_size", [1, 100, 1000])
-def test_the_core_schema_is_the_one_pydantic_makes_of_the_models(max_batch_size: int) -> None:
-    from_models = request_model(METADATA, max_batch_size).__pydantic_core_schema__
-    built = validation.request_schema(METADATA, max_batch_size)
+def test_the_core_schema_is_the_one_pydantic_makes_of_the_models(
+    signature: Signature, max_batch_size: int
+) -> None:
+    from_models = request_model(signature, max_batch_size).__pydantic_core_schema__
+    built = validation.request_schema(signature, max_batch_size)
     assert normalized(inline(built, {})) == normalized(inline(from_models, {}))
 
 
-def outcome_of_models(body: str | bytes) -> Any:
+def outcome_of_models(body: str | bytes, signature: Signature = IRIS) -> Any:
     try:
-        request = request_model(METADATA, 100).model_validate_json(body)
+        request = request_model(signature, 100).model_validate_json(body)
     except ModelValidationError as error:
         return validation.describe_problems(error), error.error_count()
     records = getattr(request.root, "instances", None) or [request.root]
-    return [[float(getattr(r, name)) for name in METADATA.feature_names] for r in records]
+    count = len(signature.features)
+    return [[getattr(r, validation.field_name(i)) for i in range(count)] for r in records]
 
 
-def outcome_of_validator(body: str | bytes) -> Any:
+def outcome_of_validator(body: str | bytes, signature: Signature = IRIS) -> Any:
     try:
-        return validation.feature_rows(body, METADATA, 100)
+        return validation.feature_rows(body, signature, 100)
     except ValidationError as error:
         return validation.describe_problems(error), error.error_count()
 
@@ -106,3 +114,61 @@ bodies = st.one_of(records, st.fixed_dictionaries({"instances": st.lists(records
 def test_generated_bodies_get_the_same_answer_or_errors(body: Any) -> None:
     text = json.dumps(body)
     assert outcome_of_validator(text) == outcome_of_models(text)
+
+
+mixed_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**60), 2**60),
+    st.sampled_from([3.0, 2.5, -1.0, 0, 10, 1e39, -1e39, 2.0**53, 2.0**53 + 2]),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=2),
+)
+mixed_records = st.dictionaries(
+    st.sampled_from([*MIXED_RECORD, "instances", "f0", "colour"]), mixed_values, max_size=8
+) | st.fixed_dictionaries({name: st.just(value) for name, value in MIXED_RECORD.items()})
+mixed_bodies = st.one_of(
+    mixed_records, st.fixed_dictionaries({"instances": st.lists(mixed_records, max_size=3)})
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(mixed_bodies)
+def test_every_type_gets_the_same_answer_or_errors_from_both(body: Any) -> None:
+    text = json.dumps(body)
+    assert outcome_of_validator(text, MIXED) == outcome_of_models(text, MIXED)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"age": 41.5}, "age", "Input should be a multiple of 1"),
+        ({"age": "41"}, "age", "Input should be a valid number"),
+        ({"member": 1}, "member", "Input should be a valid boolean"),
+        ({"member": None}, "member", "Input should be a valid boolean"),
+        (
+            {"petal length (cm)": 1e39},
+            "petal length (cm)",
+            "less than or equal to 3402823466385288",
+        ),
+        ({"json": -0.5}, "json", "greater than or equal to 0"),
+        ({"json": 10.0}, "json", "less than 10"),
+        ({"age": 2**53}, "age", "less than or equal to 9007199254740991"),
+        ({"visits": 101}, "visits", "less than or equal to 100"),
+        ({"f0": 1}, "f0", "Extra inputs are not permitted"),
+    ],
+)
+def test_each_type_refuses_what_it_does_not_hold(change: dict, field: str, reason: str) -> None:
+    problems, _ = outcome_of_validator(json.dumps({**MIXED_RECORD, **change}), MIXED)
+    assert [problem["field"] for problem in problems] == [field]
+    assert reason in problems[0]["reason"]
+
+
+def test_optional_features_may_be_null_or_left_out_and_whole_numbers_may_have_a_point() -> None:
+    # Given a record with the optional features null or absent, and 41.0 for an integer
+    record = {**MIXED_RECORD, "income": None, "age": 41.0}
+    del record["visits"], record["opted in"]
+    # Then the row has the features in the signature's order, None where one is missing
+    assert outcome_of_validator(json.dumps(record), MIXED) == [
+        [41.0, None, True, 2.5, 1.4, None, None]
+    ]

@@ -1,0 +1,146 @@
+"""The model's answer made into the API's predictions, by what the signature's objective says a
+row's score is.
+
+The built-in XGBoost container v3.0-5 answers ``Accept: application/json`` with
+``{"predictions": [{"score": ...}, ...]}`` (serve_utils.py:533-545): a list of class
+probabilities for ``multi:softprob``, one number for every other objective. It never names a
+class: the labels come from the signature. Each label is decided as the container's own
+selectable output decides ``predicted_label`` (serve_utils.py:290-306): above 0.5 for
+``binary:logistic``, above 0 for ``binary:logitraw``, the index itself for ``multi:softmax`` and
+``binary:hinge``, the first highest probability for ``multi:softprob``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic_core import SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
+
+from chalicelib.bodies import PredictionBody
+from chalicelib.signature import Answer, Signature
+
+# One row's score: a list of class probabilities, or one number.
+Score = list[float] | float
+
+
+class BadAnswer(Exception):
+    """The model's answer is not what the signature's objective makes: the detail is for the log."""
+
+
+def _score_schema(answer: Answer) -> cs.CoreSchema:
+    probability = cs.float_schema(ge=0.0, le=1.0)
+    if answer is Answer.PROBABILITIES:
+        return cs.list_schema(probability)
+    if answer is Answer.POSITIVE_PROBABILITY:
+        return probability
+    return cs.float_schema()
+
+
+@cache
+def _validator(answer: Answer) -> SchemaValidator:
+    row = cs.typed_dict_schema({"score": cs.typed_dict_field(_score_schema(answer))})
+    return SchemaValidator(
+        cs.typed_dict_schema(
+            {"predictions": cs.typed_dict_field(cs.list_schema(row))},
+            # Numbers only, finite: a NaN or an infinite score is a failed model.
+            config=cs.CoreConfig(strict=True, allow_inf_nan=False),
+        )
+    )
+
+
+class AnswerReader:
+    """Reads one signature's answers."""
+
+    def __init__(self, signature: Signature) -> None:
+        self.answer = signature.answer
+        self.labels = signature.labels
+        self._validator = _validator(self.answer)
+
+    def expected_shape(self) -> str:
+        what = {
+            Answer.PROBABILITIES: f"[{len(self.labels)} probabilities]",
+            Answer.POSITIVE_PROBABILITY: "a probability",
+        }.get(self.answer, "a number")
+        return f'{{"predictions": [{{"score": {what}}}, ...]}}'
+
+    def scores(self, payload: bytes, expected_rows: int) -> list[Score]:
+        """Each row's score; BadAnswer when the answer is not this objective's, row for row."""
+        try:
+            rows: list[Score] = [
+                row["score"] for row in self._validator.validate_json(payload)["predictions"]
+            ]
+        except ValidationError as error:
+            raise BadAnswer(
+                f"model answer is not {self.expected_shape()}: {error.error_count()} problems, "
+                f"got {answer_shape(payload)}"
+            ) from None
+        if len(rows) != expected_rows:
+            raise BadAnswer(f"model answered {len(rows)} rows for {expected_rows}")
+        return rows
+
+    def predictions(self, payload: bytes, expected_rows: int) -> list[PredictionBody]:
+        return self.label(self.scores(payload, expected_rows))
+
+    def label(self, scores: list[Any]) -> list[PredictionBody]:
+        """The API's prediction for each row's score (as ``scores`` returns them)."""
+        labels = self.labels
+        answer = self.answer
+        if answer is Answer.PROBABILITIES:
+            predictions: list[PredictionBody] = []
+            for row in scores:
+                if len(row) != len(labels):
+                    raise BadAnswer(f"model answered {len(row)} scores for {len(labels)} classes")
+                predictions.append(
+                    {
+                        "label": labels[row.index(max(row))],
+                        "probabilities": dict(zip(labels, row, strict=True)),
+                    }
+                )
+            return predictions
+        if answer is Answer.VALUE:
+            return [{"value": value} for value in scores]
+        negative, positive = labels[0], labels[-1]
+        if answer is Answer.POSITIVE_PROBABILITY:
+            return [
+                {
+                    "label": positive if p > 0.5 else negative,
+                    # As the container's own "probabilities" (serve_utils.py:325-339).
+                    "probabilities": {negative: 1.0 - p, positive: p},
+                }
+                for p in scores
+            ]
+        if answer is Answer.MARGIN:
+            return [{"label": positive if m > 0 else negative, "score": m} for m in scores]
+        return [{"label": self._class(index)} for index in scores]
+
+    def _class(self, index: float) -> str:
+        if index != int(index) or not 0 <= index < len(self.labels):
+            raise BadAnswer(f"model answered class {index!r} of {len(self.labels)}")
+        return self.labels[int(index)]
+
+
+def answer_shape(payload: bytes) -> str:
+    """What a rejected answer looks like, for the log: its JSON structure without its numbers
+    (old containers answer ``[p, p],[p, p]`` as text; ``SAGEMAKER_INFERENCE_OUTPUT`` renames
+    the keys), or its first bytes when it is not JSON."""
+    import json
+
+    try:
+        document = json.loads(payload)
+    except (ValueError, RecursionError):
+        return f"not JSON, {len(payload)} bytes starting {payload[:40]!r}"
+    return _shape(document, depth=0)
+
+
+def _shape(value: Any, depth: int) -> str:
+    if depth > 5:
+        return "..."
+    if isinstance(value, dict):
+        keys = sorted(value)[:8]
+        inner = ", ".join(f"{key!r}: {_shape(value[key], depth + 1)}" for key in keys)
+        return "{" + inner + (", ..." if len(value) > len(keys) else "") + "}"
+    if isinstance(value, list):
+        return f"[{_shape(value[0], depth + 1)} x{len(value)}]" if value else "[]"
+    return type(value).__name__

@@ -1,0 +1,106 @@
+"""Bring your own XGBoost model: check it, infer its signature from an example, and write the
+artifact the built-in container loads and the signature the proxy validates by.
+
+    python -m scripts.import_model --model model.ubj --example example.csv --labels no,yes
+
+Writes build/model.tar.gz (exactly one member, xgboost-model: the model's own bytes) and
+build/model.signature.json (features, their types, which may be missing, the objective, the
+class labels, examples with the model's own answers), bound to the artifact by its sha256.
+Refuses, writing nothing, what the proxy could not serve faithfully.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from artifacts.importing import ImportRefused, import_model
+from artifacts.packaging import ARTIFACT
+from provisioning.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.import_model",
+        description=__doc__.split("\n\n")[0],
+        epilog="Then: make run (serves it locally), or scripts.deploy_endpoint (to SageMaker).",
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        required=True,
+        help="the model: a file written by Booster.save_model (JSON or UBJSON), or a SageMaker "
+        "model.tar.gz holding xgboost-model",
+    )
+    p.add_argument(
+        "--example",
+        type=Path,
+        required=True,
+        help="a CSV of real input: a header naming the features (the booster's own names, in "
+        "any order, when it has them; else in the model's order) and some rows. A column's "
+        "values give its type (true/false: boolean; whole numbers: integer; else number); an "
+        "empty cell makes the feature optional (left out or null, read as missing)",
+    )
+    p.add_argument(
+        "--labels",
+        help="class names in index order, comma-separated (binary: negative,positive); "
+        "required for a classifier, refused for a model that predicts a value",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=ARTIFACT,
+        help="the artifact to write; its signature goes beside it as <name>.signature.json "
+        "(default: build/model.tar.gz)",
+    )
+    p.add_argument(
+        "--xgboost-version",
+        default=DEFAULT_XGBOOST_VERSION,
+        choices=sorted(CONTAINER_VERSIONS),
+        help=f"the built-in container version that will serve it; a model saved by a newer "
+        f"XGBoost than that container runs is refused (default: {DEFAULT_XGBOOST_VERSION})",
+    )
+    return p
+
+
+def labels_from(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(label.strip() for label in text.split(","))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not args.output.name.endswith(".tar.gz"):
+        print(f"import_model: --output {args.output} must name a .tar.gz", file=sys.stderr)
+        return 2
+    try:
+        imported = import_model(
+            args.model, args.example, labels_from(args.labels), args.output, args.xgboost_version
+        )
+    except ImportRefused as error:
+        print(f"import_model: refused: {error}", file=sys.stderr)
+        return 2
+    signature = imported.signature
+    optional = [feature.name for feature in signature.features if feature.optional]
+    kind = (
+        f"classifier of {len(signature.labels)} classes ({', '.join(signature.labels)})"
+        if signature.is_classifier
+        else "a model that predicts a value"
+    )
+    print(f"model:     {signature.objective}, {kind}")
+    print(
+        f"features:  {len(signature.features)}"
+        + (f", optional: {', '.join(optional)}" if optional else "")
+    )
+    print(f"artifact:  {imported.artifact} sha256={signature.artifact_sha256}")
+    print(f"signature: {imported.signature_path}")
+    answer = signature.examples[0]["score"] if signature.examples else None
+    print(f"example:   first row -> {answer!r} (what the smoke test expects back)")
+    print(f"next:      python -m scripts.run_local --model {imported.artifact}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
