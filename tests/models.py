@@ -1,0 +1,138 @@
+"""Models of users' own, for the tests: one per objective, trained in a blink on scikit-learn's
+data sets as a user would, saved by ``Booster.save_model``, with an example CSV beside them.
+
+- binary objectives: breast cancer (30 features named as scikit-learn names them, "mean radius"
+  and so on, kept in the booster; the example's header in another order);
+- multi-class: wine (13 features, no names in the booster, a tenth of the cells missing, and a
+  boolean feature of our own);
+- everything else: diabetes in raw units (age and sex are whole numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+
+# Rows the model is not trained on: the example CSV holds them all (so every feature missing in
+# one is optional), and the tests send them.
+HELD_OUT = 40
+
+
+@dataclass(frozen=True)
+class OwnModel:
+    objective: str
+    model: Path
+    example: Path
+    labels: tuple[str, ...]
+    # Features as the API names them, in the model's order.
+    names: tuple[str, ...]
+    # Rows the model has not seen (NaN: missing), in the model's order.
+    rows: np.ndarray
+    # Which columns hold booleans (sent as true/false, 1/0 to the model).
+    booleans: tuple[int, ...] = ()
+
+    def record(self, row: np.ndarray, omit_missing: bool = True) -> dict:
+        """A row as the API takes it: missing values left out (or null)."""
+        record: dict = {}
+        for index, (name, value) in enumerate(zip(self.names, row, strict=True)):
+            if np.isnan(value):
+                if not omit_missing:
+                    record[name] = None
+                continue
+            record[name] = bool(value) if index in self.booleans else float(value)
+        return record
+
+    def booster(self) -> xgb.Booster:
+        booster = xgb.Booster()
+        booster.load_model(self.model)
+        return booster
+
+
+def _family(objective: str) -> str:
+    if objective.startswith("binary:"):
+        return "binary"
+    if objective.startswith("multi:"):
+        return "multi"
+    return "value"
+
+
+def train_own_model(objective: str, folder: Path, suffix: str = ".ubj") -> OwnModel:
+    """Train a small model of ``objective`` and write it and an example CSV into ``folder``."""
+    family = _family(objective)
+    folder.mkdir(parents=True, exist_ok=True)
+    params: dict = {"objective": objective, "max_depth": 3, "eta": 0.3, "seed": 0, "nthread": 1}
+    booleans: tuple[int, ...] = ()
+    feature_names: list[str] | None
+    if family == "binary":
+        data = load_breast_cancer()
+        x, y = data.data, data.target.astype(float)
+        feature_names = [str(name) for name in data.feature_names]
+        labels: tuple[str, ...] = ("malignant", "benign")
+    elif family == "multi":
+        data = load_wine()
+        rng = np.random.default_rng(0)
+        member = rng.integers(0, 2, size=(len(data.target), 1)).astype(float)
+        x = np.hstack([data.data, member])
+        x[rng.random(x.shape) < 0.1] = np.nan
+        y = data.target.astype(float)
+        feature_names = None
+        booleans = (x.shape[1] - 1,)
+        labels = tuple(str(name) for name in data.target_names)
+        params["num_class"] = len(labels)
+    else:
+        data = load_diabetes(scaled=False)
+        x, y = data.data, data.target.astype(float)
+        feature_names = [str(name) for name in data.feature_names]
+        labels = ()
+        if objective == "reg:logistic":
+            y = (y - y.min()) / (y.max() - y.min())
+    names = tuple(
+        feature_names
+        if feature_names
+        else [*(f"wine_{i}" for i in range(x.shape[1] - 1)), "cellar member"]
+    )
+    order = np.random.default_rng(1).permutation(len(y))
+    train, held = order[HELD_OUT:], order[:HELD_OUT]
+    dtrain = xgb.DMatrix(x[train], label=y[train], feature_names=feature_names)
+    booster = xgb.train(params, dtrain, num_boost_round=8)
+    model = folder / f"model{suffix}"
+    booster.save_model(model)
+    example = folder / "example.csv"
+    # Raw diabetes data: age and sex are whole numbers, and written so.
+    whole = (0, 1) if family == "value" else ()
+    _write_example(example, names, x[held], booleans, whole, shuffled=bool(feature_names))
+    return OwnModel(objective, model, example, labels, names, x[held], booleans)
+
+
+def _write_example(
+    path: Path,
+    names: tuple[str, ...],
+    rows: np.ndarray,
+    booleans: tuple[int, ...],
+    whole: tuple[int, ...],
+    shuffled: bool,
+) -> None:
+    order = list(reversed(range(len(names)))) if shuffled else list(range(len(names)))
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([names[i] for i in order])
+        for row in rows:
+            writer.writerow([_cell(row[i], i in booleans, i in whole) for i in order])
+
+
+def _cell(value: float, boolean: bool, whole: bool) -> str:
+    if np.isnan(value):
+        return ""
+    if boolean:
+        return "true" if value else "false"
+    return str(int(value)) if whole else repr(float(value))
+
+
+def xgboost_predictions(own: OwnModel, rows: np.ndarray) -> list:
+    """What XGBoost itself predicts for the rows (NaN missing), one number or list per row."""
+    return own.booster().predict(xgb.DMatrix(rows), validate_features=False).tolist()
