@@ -87,7 +87,7 @@ def test_whole_numbers_are_integers_and_a_regression_takes_no_labels(
     models: dict[str, OwnModel], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     own = models["reg:squarederror"]
-    code, out, err = run(capsys, *arguments(own, tmp_path / "model.tar.gz"))
+    code, _, err = run(capsys, *arguments(own, tmp_path / "model.tar.gz"))
     assert code == 0, err
     signature = read_signature(tmp_path / "model.signature.json")
     types = {feature.name: feature.type for feature in signature.features}
