@@ -50,6 +50,12 @@ def health_preflight() -> Response:
     return preflight("GET,OPTIONS")
 
 
+# The demo page builds its form from the document; with an API key the browser asks first.
+@app.route("/openapi.json", methods=["OPTIONS"])
+def openapi_preflight() -> Response:
+    return preflight("GET,OPTIONS")
+
+
 def json_response(body: PredictResponseBody) -> Response:
     """The answer as JSON, written by pydantic-core: a 100-row answer took json.dumps (what
     Chalice uses for a dict) 259 µs and pydantic-core 60 µs here, the same text but for numbers

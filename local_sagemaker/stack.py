@@ -117,6 +117,8 @@ class Stack:
     # Every origin the local stage allows, the demo page's first.
     allowed_origins: list[str]
     log_dir: Path | None
+    # The signature every stage validates by.
+    signature: Path
     # The processes, to watch (make run stops when one exits).
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -207,5 +209,6 @@ def running_stack(
             web_port=layout.web_port,
             allowed_origins=variables["CORS_ALLOW_ORIGINS"].split(","),
             log_dir=layout.log_dir,
+            signature=signature,
             children=children,
         )

@@ -1,28 +1,42 @@
-// Demo page for the SageMaker proxy: plain JavaScript, no build step.
+// Demo page for the SageMaker proxy: plain JavaScript, no build step. The form is built from the
+// API's own description (GET /openapi.json): the record's features, their types and which may be
+// left empty, an example to start from, and what a prediction holds (a label, probabilities, a
+// score or a value), so the page fits whatever model the stage serves.
 "use strict";
 
-const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const API_URL_KEY = "sagemaker-proxy.apiUrl";
 const API_KEY_KEY = "sagemaker-proxy.apiKey";
 const DEFAULT_API_URL = "http://127.0.0.1:8000";
 
 const $ = (id) => document.getElementById(id);
 const apiUrlInput = $("api-url");
+const apiKeyInput = $("api-key");
 const statusLine = $("status");
 const results = $("results");
 
-const apiKeyInput = $("api-key");
+// [{name, type: "number" | "integer" | "boolean", required, description}], in the model's order.
+let features = [];
+
+// The URL and key the form was last built with: a "change" event that changes neither (the
+// browser fires one when the field loses focus) must not rebuild it under the user's click.
+let describedBy = "";
 
 apiUrlInput.value = localStorage.getItem(API_URL_KEY) || DEFAULT_API_URL;
 apiUrlInput.addEventListener("change", () => {
   localStorage.setItem(API_URL_KEY, apiUrlInput.value.trim());
+  loadDescriptionIfChanged();
 });
 apiKeyInput.value = localStorage.getItem(API_KEY_KEY) || "";
 apiKeyInput.addEventListener("change", () => {
   localStorage.setItem(API_KEY_KEY, apiKeyInput.value.trim());
+  loadDescriptionIfChanged();
 });
 
-// Tabs: one flower, or a batch pasted as CSV.
+function loadDescriptionIfChanged() {
+  if (`${apiBase()} ${apiKeyInput.value.trim()}` !== describedBy) loadDescription();
+}
+
+// Tabs: one record, or a batch pasted as CSV.
 for (const [tabId, formId] of [["tab-record", "record-form"], ["tab-batch", "batch-form"]]) {
   $(tabId).addEventListener("click", () => {
     for (const [otherTab, otherForm] of [["tab-record", "record-form"], ["tab-batch", "batch-form"]]) {
@@ -33,26 +47,147 @@ for (const [tabId, formId] of [["tab-record", "record-form"], ["tab-batch", "bat
   });
 }
 
-// A value the user typed: a number when it reads as one, else the text itself, so that
-// the API (the one validator) says what is wrong with it.
-function readValue(text) {
-  const trimmed = text.trim();
-  if (trimmed === "") return undefined;
-  const number = Number(trimmed);
-  return Number.isFinite(number) ? number : trimmed;
+function apiBase() {
+  return apiUrlInput.value.trim().replace(/\/+$/, "");
+}
+
+function headers(json) {
+  const sent = json ? { "Content-Type": "application/json" } : {};
+  const apiKey = apiKeyInput.value.trim();
+  if (apiKey) sent["x-api-key"] = apiKey;
+  return sent;
+}
+
+function unreachable(base) {
+  // fetch gives no detail on purpose: a refused connection and a CORS refusal look alike.
+  return (
+    `Could not reach the API at ${base}. Is it running, and does its stage allow ` +
+    `this page's origin (${window.location.origin}) in CORS_ALLOW_ORIGINS?`
+  );
+}
+
+// The features of the document's Record schema: a property each, in order; "anyOf" with null
+// marks one that may be left empty.
+function describeFeatures(document) {
+  const record = document.components.schemas.Record;
+  const required = new Set(record.required || []);
+  return Object.entries(record.properties).map(([name, property]) => {
+    const typed = property.anyOf ? property.anyOf.find((option) => option.type !== "null") : property;
+    return { name, type: typed.type, required: required.has(name), description: property.description || "" };
+  });
+}
+
+function exampleRecords(document) {
+  const content = document.paths["/predict"].post.requestBody.content["application/json"];
+  const examples = content.examples || {};
+  return examples.batch ? examples.batch.value.instances : examples.record ? [examples.record.value] : [];
+}
+
+// Each load numbered: an answer to an earlier URL that arrives late is dropped.
+let loads = 0;
+
+async function loadDescription() {
+  const base = apiBase();
+  const load = ++loads;
+  describedBy = `${base} ${apiKeyInput.value.trim()}`;
+  clearMessages();
+  $("predict").disabled = true;
+  $("predict-batch").disabled = true;
+  statusLine.textContent = "Reading the API's description…";
+  let document;
+  try {
+    const response = await fetch(`${base}/openapi.json`, { headers: headers(false) });
+    if (load !== loads) return;
+    if (!response.ok) {
+      showError(`${response.status}: the API at ${base} did not give its description.`);
+      return;
+    }
+    document = await response.json();
+  } catch {
+    if (load === loads) showError(unreachable(base));
+    return;
+  }
+  if (load !== loads) return;
+  features = describeFeatures(document);
+  buildForm(exampleRecords(document));
+  statusLine.textContent = "";
+  $("predict").disabled = false;
+  $("predict-batch").disabled = false;
 }
 
 function featureLabel(name) {
-  return name.replace("_", " ");
+  return name.replaceAll("_", " ");
+}
+
+function buildForm(examples) {
+  const first = examples[0] || {};
+  const fields = features.map((feature, index) => {
+    const field = document.createElement("div");
+    field.className = "field";
+    field.dataset.feature = feature.name;
+    const id = `feature-${index}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = featureLabel(feature.name);
+    const hint = document.createElement("small");
+    hint.textContent = feature.required ? feature.description : `${feature.description} (may be empty)`;
+    label.append(hint);
+    let input;
+    if (feature.type === "boolean") {
+      input = document.createElement("select");
+      for (const [value, text] of [["", "(empty)"], ["true", "true"], ["false", "false"]]) {
+        const option = document.createElement("option");
+        option.value = value;
+        option.textContent = text;
+        input.append(option);
+      }
+      input.value = first[feature.name] === undefined ? "" : String(first[feature.name]);
+    } else {
+      input = document.createElement("input");
+      input.inputMode = feature.type === "integer" ? "numeric" : "decimal";
+      input.value = first[feature.name] === undefined ? "" : String(first[feature.name]);
+    }
+    input.id = id;
+    input.name = feature.name;
+    const error = document.createElement("p");
+    error.className = "field-error";
+    error.setAttribute("role", "alert");
+    field.append(label, input, error);
+    return field;
+  });
+  $("fields").replaceChildren(...fields);
+  const names = features.map((feature) => feature.name);
+  $("batch-label").textContent =
+    `One record per line: ${names.join(", ")}. A header line naming them may come first, in any order; ` +
+    "leave a cell empty for a missing value.";
+  $("batch-csv").value = examples
+    .map((record) => names.map((name) => (record[name] === undefined ? "" : String(record[name]))).join(","))
+    .join("\n");
+}
+
+function fieldOf(name) {
+  return document.querySelector(`#fields .field[data-feature="${CSS.escape(name)}"]`);
+}
+
+// A value the user typed: a number or a boolean when it reads as one, else the text itself, so
+// that the API (the one validator) says what is wrong with it.
+function readValue(text, feature) {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  if (feature.type === "boolean" && ["true", "false"].includes(trimmed.toLowerCase())) {
+    return trimmed.toLowerCase() === "true";
+  }
+  const number = Number(trimmed);
+  return Number.isFinite(number) ? number : trimmed;
 }
 
 function clearMessages() {
   statusLine.textContent = "";
   statusLine.classList.remove("error");
   results.replaceChildren();
-  for (const name of FEATURES) {
-    $(`${name}-error`).textContent = "";
-    $(name).removeAttribute("aria-invalid");
+  for (const field of document.querySelectorAll("#fields .field")) {
+    field.querySelector(".field-error").textContent = "";
+    field.querySelector("input, select").removeAttribute("aria-invalid");
   }
   $("batch-errors").replaceChildren();
   $("batch-csv").removeAttribute("aria-invalid");
@@ -71,26 +206,19 @@ function addBatchError(text) {
 }
 
 async function predict(body, submitButton) {
-  const base = apiUrlInput.value.trim().replace(/\/+$/, "");
+  const base = apiBase();
   submitButton.disabled = true;
   statusLine.textContent = "Asking the model…";
   try {
     let response;
     try {
-      const headers = { "Content-Type": "application/json" };
-      const apiKey = apiKeyInput.value.trim();
-      if (apiKey) headers["x-api-key"] = apiKey;
       response = await fetch(`${base}/predict`, {
         method: "POST",
-        headers,
+        headers: headers(true),
         body: JSON.stringify(body),
       });
     } catch {
-      // fetch gives no detail on purpose: a refused connection and a CORS refusal look alike.
-      showError(
-        `Could not reach the API at ${base}. Is it running, and does its stage allow ` +
-          `this page's origin (${window.location.origin}) in CORS_ALLOW_ORIGINS?`,
-      );
+      showError(unreachable(base));
       return null;
     }
     const requestId = response.headers.get("X-Request-Id");
@@ -116,14 +244,23 @@ async function predict(body, submitButton) {
   }
 }
 
+// A prediction as its model's objective makes it: a label, with a bar per class's probability
+// or the raw score; or a value.
 function renderPrediction(prediction, title) {
   const card = document.createElement("article");
   card.className = "prediction";
   const heading = document.createElement("h2");
-  heading.textContent = title ? `${title}: ${prediction.label}` : prediction.label;
-  heading.dataset.label = prediction.label;
+  const said = prediction.label !== undefined ? prediction.label : formatNumber(prediction.value);
+  heading.textContent = title ? `${title}: ${said}` : said;
+  heading.dataset.label = said;
   card.append(heading);
-  for (const [label, probability] of Object.entries(prediction.probabilities)) {
+  if (prediction.score !== undefined) {
+    const score = document.createElement("p");
+    score.className = "detail";
+    score.textContent = `score (margin) ${formatNumber(prediction.score)}`;
+    card.append(score);
+  }
+  for (const [label, probability] of Object.entries(prediction.probabilities || {})) {
     const row = document.createElement("div");
     row.className = "bar";
     row.dataset.label = label;
@@ -144,31 +281,35 @@ function renderPrediction(prediction, title) {
   results.append(card);
 }
 
+function formatNumber(value) {
+  return Number(value.toPrecision(6)).toString();
+}
+
 $("record-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   clearMessages();
   const record = {};
-  for (const name of FEATURES) {
-    const value = readValue($(name).value);
-    if (value !== undefined) record[name] = value;
+  for (const feature of features) {
+    const value = readValue(fieldOf(feature.name).querySelector("input, select").value, feature);
+    if (value !== undefined) record[feature.name] = value;
   }
   const answer = await predict(record, $("predict"));
   if (answer && answer.predictions) {
     renderPrediction(answer.predictions[0]);
   } else if (answer) {
     for (const problem of answer.problems) {
-      const name = FEATURES.find((feature) => problem.field === feature);
-      if (name) {
-        $(`${name}-error`).textContent = problem.reason;
-        $(name).setAttribute("aria-invalid", "true");
+      const field = fieldOf(problem.field);
+      if (field) {
+        field.querySelector(".field-error").textContent = problem.reason;
+        field.querySelector("input, select").setAttribute("aria-invalid", "true");
       }
     }
   }
 });
 
-// "instances[2].sepal_width" -> line 3 (of the non-empty lines sent), sepal width.
+// "instances[2].petal length (cm)" -> line 3 (of the lines sent), petal length (cm).
 function batchProblem(problem, lineNumbers) {
-  const match = /^instances\[(\d+)\](?:\.(\w+))?/.exec(problem.field);
+  const match = /^instances\[(\d+)\](?:\.(.+))?$/.exec(problem.field);
   if (!match) return `${problem.field}: ${problem.reason}`;
   const line = lineNumbers[Number(match[1])];
   return match[2]
@@ -181,22 +322,28 @@ $("batch-form").addEventListener("submit", async (event) => {
   clearMessages();
   const instances = [];
   const lineNumbers = [];
-  const lines = $("batch-csv").value.split(/\r?\n/);
+  const names = features.map((feature) => feature.name);
+  let columns = features;
   let firstLine = true;
-  lines.forEach((line, index) => {
+  $("batch-csv").value.split(/\r?\n/).forEach((line, index) => {
     if (line.trim() === "") return;
-    const isHeader = firstLine && line.split(",").every((cell) => Number.isNaN(Number(cell)));
-    firstLine = false;
-    if (isHeader) return;
-    const cells = line.split(",");
-    if (cells.length !== FEATURES.length) {
-      addBatchError(`Line ${index + 1}: expected ${FEATURES.length} values, found ${cells.length}.`);
+    const cells = line.split(",").map((cell) => cell.trim());
+    if (firstLine) {
+      firstLine = false;
+      // A header: every cell a feature's name, in any order.
+      if (cells.every((cell) => names.includes(cell))) {
+        columns = cells.map((cell) => features[names.indexOf(cell)]);
+        return;
+      }
+    }
+    if (cells.length !== columns.length) {
+      addBatchError(`Line ${index + 1}: expected ${columns.length} values, found ${cells.length}.`);
       return;
     }
     const record = {};
-    FEATURES.forEach((name, column) => {
-      const value = readValue(cells[column]);
-      if (value !== undefined) record[name] = value;
+    columns.forEach((feature, column) => {
+      const value = readValue(cells[column], feature);
+      if (value !== undefined) record[feature.name] = value;
     });
     instances.push(record);
     lineNumbers.push(index + 1);
@@ -215,3 +362,5 @@ $("batch-form").addEventListener("submit", async (event) => {
     for (const problem of answer.problems) addBatchError(batchProblem(problem, lineNumbers));
   }
 });
+
+loadDescription();

@@ -3,6 +3,8 @@ packaged API, moto accounts and a stubbed CloudFormation."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +14,14 @@ import pytest
 from botocore.stub import Stubber
 
 from local_sagemaker.stack import Layout, Stack, running_stack
+from paths import REPO_ROOT
 from provisioning import api_package
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME
 from tests.e2e.provisioning_runs import make_aws
 
+# The second example model: a regression, in the files a user brings.
+DIABETES = REPO_ROOT / "examples" / "models" / "diabetes"
 # The stand-in serves two variants; the first answers calls that name none.
 VARIANTS = (VARIANT_NAME, "Canary")
 # Stages beside `local`, by what they change in it.
@@ -34,6 +39,21 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         tmp_path_factory.mktemp("stack"), EXTRA_STAGES, VARIANTS, other_origins=2
     )
     with running_stack(trained_model / "model.tar.gz", layout) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def diabetes_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The second example model, a regression, imported by the command as a user would, and
+    served by the stand-in and `chalice local`."""
+    folder = tmp_path_factory.mktemp("diabetes")
+    imported = subprocess.run(
+        [sys.executable, "-m", "scripts.import_model", "--model", str(DIABETES / "model.ubj"),
+         "--example", str(DIABETES / "example.csv"), "--output", str(folder / "model.tar.gz")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    with running_stack(folder / "model.tar.gz", Layout.isolated(folder)) as running:
         yield running
 
 

@@ -1,4 +1,6 @@
-"""The Postman collection in examples/postman, run by newman against `chalice local`."""
+"""The Postman collection: generated from the model's signature (examples/postman is the Iris
+example's, kept current), and run by newman against `chalice local`, for Iris and for the
+regression example."""
 
 from __future__ import annotations
 
@@ -6,40 +8,57 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from chalicelib.signature import read_signature
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
+from paths import IRIS_SIGNATURE, REPO_ROOT
+from scripts import postman_collection
 
 POSTMAN_DIR = REPO_ROOT / "examples" / "postman"
 NEWMAN = REPO_ROOT / "node_modules" / ".bin" / "newman"
 
 
-def test_every_request_and_assertion_in_the_collection_passes(stack: Stack, tmp_path: Path) -> None:
+def test_the_committed_collection_is_what_the_iris_signature_makes(tmp_path: Path) -> None:
+    postman_collection.write(read_signature(IRIS_SIGNATURE), tmp_path, "SageMaker proxy")
+    for name in (postman_collection.COLLECTION, postman_collection.ENVIRONMENT):
+        assert (tmp_path / name).read_text() == (POSTMAN_DIR / name).read_text(), (
+            f"run `python -m scripts.postman_collection --signature {IRIS_SIGNATURE} "
+            "--output examples/postman` and commit it"
+        )
+
+
+def run_newman(folder: Path, base_url: str, report: Path) -> dict:
     assert NEWMAN.exists(), "newman is missing: `make test` installs it with `npm ci`"
-    report = tmp_path / "newman.json"
     finished = subprocess.run(
         [
-            str(NEWMAN),
-            "run",
-            str(POSTMAN_DIR / "sagemaker-proxy.postman_collection.json"),
-            "--environment",
-            str(POSTMAN_DIR / "local.postman_environment.json"),
-            "--env-var",
-            f"baseUrl={stack.proxy_url}",
-            "--reporters",
-            "cli,json",
-            "--reporter-json-export",
-            str(report),
-            "--disable-unicode",
-            "--color",
-            "off",
+            str(NEWMAN), "run", str(folder / postman_collection.COLLECTION),
+            "--environment", str(folder / postman_collection.ENVIRONMENT),
+            "--env-var", f"baseUrl={base_url}",
+            "--reporters", "cli,json", "--reporter-json-export", str(report),
+            "--disable-unicode", "--color", "off",
         ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
     assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-2000:]
-    stats = json.loads(report.read_text())["run"]["stats"]
-    collection = json.loads((POSTMAN_DIR / "sagemaker-proxy.postman_collection.json").read_text())
+    return json.loads(report.read_text())["run"]["stats"]
+
+
+@pytest.mark.parametrize("model", ["iris", "diabetes"])
+def test_every_request_and_assertion_in_the_collection_passes(
+    model: str, stack: Stack, diabetes_stack: Stack, tmp_path: Path
+) -> None:
+    # Given the collection for the model a stage serves (Iris's is the committed one)
+    if model == "iris":
+        folder, served = POSTMAN_DIR, stack
+    else:
+        folder, served = tmp_path / "postman", diabetes_stack
+        signature = read_signature(diabetes_stack.signature)
+        postman_collection.write(signature, folder, "Diabetes")
+    # When newman runs it against that stage
+    stats = run_newman(folder, served.proxy_url, tmp_path / "newman.json")
+    # Then every request ran and every assertion held
+    collection = json.loads((folder / postman_collection.COLLECTION).read_text())
     assert stats["requests"]["total"] == len(collection["item"])
     assert stats["assertions"]["failed"] == 0
     assert stats["assertions"]["total"] >= 3 * len(collection["item"])

@@ -62,13 +62,29 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+def open_page(browser, origin: str, proxy_url: str):  # type: ignore[no-untyped-def]
+    """The page from ``origin``, pointed at ``proxy_url``, once it has built its form."""
+    context = browser.new_context()  # a fresh localStorage for every page
+    opened = context.new_page()
+    opened.goto(f"{origin}/")
+    opened.fill("#api-url", proxy_url)
+    opened.dispatch_event("#api-url", "change")
+    opened.wait_for_function("!document.querySelector('#predict').disabled")
+    return context, opened
+
+
+def field(name: str) -> str:
+    """The input (or select) of a feature in the generated form."""
+    return f'#fields .field[data-feature="{name}"] :is(input, select)'
+
+
+def field_error(name: str) -> str:
+    return f'#fields .field[data-feature="{name}"] .field-error'
+
+
 @pytest.fixture
 def page(browser, stack: Stack):  # type: ignore[no-untyped-def]
-    context = browser.new_context()  # a fresh localStorage for every test
-    opened = context.new_page()
-    opened.goto(f"{stack.web_origin}/")
-    opened.fill("#api-url", stack.proxy_url)
-    opened.dispatch_event("#api-url", "change")
+    context, opened = open_page(browser, stack.web_origin, stack.proxy_url)
     yield opened
     context.close()
 
@@ -78,7 +94,11 @@ def preflights_logged(stack: Stack) -> int:
 
 
 def test_a_record_gets_its_species_and_probability_bars(page, stack: Stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # Given the default measurements (a setosa) on the page
+    # Given the form the page built from the API's document, filled with its first example
+    # (a setosa)
+    names = page.locator("#fields .field").evaluate_all("f => f.map(x => x.dataset.feature)")
+    assert names == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert page.input_value(field("sepal_length")) == "5.1"
     preflights_before = preflights_logged(stack)
     # When the user presses Predict
     page.click("#predict")
@@ -117,16 +137,16 @@ def test_an_api_key_is_sent_and_the_preflight_allows_it(page) -> None:  # type: 
 
 
 def test_an_invalid_value_shows_the_apis_reason_by_its_field(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.fill("#sepal_width", "-1")
-    page.fill("#petal_length", "")
+    page.fill(field("sepal_width"), "-1")
+    page.fill(field("petal_length"), "")
     page.click("#predict")
-    error = page.locator("#sepal_width-error")
+    error = page.locator(field_error("sepal_width"))
     error.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#sepal_width-error').textContent !== ''")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('400')")
     assert error.inner_text() == "Input should be greater than 0"
-    assert page.inner_text("#petal_length-error") == "Field required"
-    assert page.get_attribute("#sepal_width", "aria-invalid") == "true"
-    assert page.inner_text("#sepal_length-error") == ""
+    assert page.inner_text(field_error("petal_length")) == "Field required"
+    assert page.get_attribute(field("sepal_width"), "aria-invalid") == "true"
+    assert page.inner_text(field_error("sepal_length")) == ""
     assert page.inner_text("#status").startswith("400: The request body is invalid.")
     assert page.locator("#results .prediction").count() == 0
     page.screenshot(path=str(tmp_path / "demo-page-error.png"), full_page=True)
@@ -160,11 +180,7 @@ def test_a_page_from_each_other_allowed_origin_gets_its_answer(  # type: ignore[
 ) -> None:
     # Given the page served from another origin the stage lists (a dev server's, say)
     origin = stack.allowed_origins[which]
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{_server_on(int(origin.rsplit(':', 1)[1]))}/")
-    page.fill("#api-url", stack.proxy_url)
-    page.dispatch_event("#api-url", "change")
+    context, page = open_page(browser, _server_on(int(origin.rsplit(":", 1)[1])), stack.proxy_url)
     # When it asks for a prediction, then the browser lets it read the answer
     page.click("#predict")
     page.locator("#results .prediction h2").wait_for()
@@ -181,10 +197,13 @@ def test_a_page_from_an_origin_the_stage_does_not_allow_gets_no_answer(  # type:
     page.goto(f"{_server_on(processes.free_port())}/")
     page.fill("#api-url", stack.proxy_url)
     page.dispatch_event("#api-url", "change")
-    # When it asks for a prediction
-    page.click("#predict")
+    # When it asks for the API's description, to build its form
     # Then the browser refuses the answer and the page says why it may have failed
-    page.wait_for_function("document.querySelector('#status').classList.contains('error')")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.includes('Could not reach the API at "
+        + stack.proxy_url
+        + "')"
+    )
     assert page.inner_text("#status").startswith(f"Could not reach the API at {stack.proxy_url}")
     assert page.locator("#results .prediction").count() == 0
     page.screenshot(path=str(tmp_path / "demo-page-cors.png"), full_page=True)
@@ -201,4 +220,27 @@ def test_the_api_url_is_remembered(browser, stack: Stack) -> None:  # type: igno
     page.dispatch_event("#api-url", "change")
     page.reload()
     assert page.input_value("#api-url") == stack.proxy_url
+    context.close()
+
+
+def test_a_regression_model_gets_its_own_form_and_its_value(browser, diabetes_stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    # Given the page pointed at a stage serving the diabetes regression
+    context, page = open_page(browser, diabetes_stack.web_origin, diabetes_stack.proxy_url)
+    # Then its form has that model's ten features, the optional one marked
+    names = page.locator("#fields .field").evaluate_all("f => f.map(x => x.dataset.feature)")
+    assert names == ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    assert "(may be empty)" in page.inner_text('#fields .field[data-feature="s4"] label')
+    # When the optional measurement is left empty and the user presses Predict
+    page.fill(field("s4"), "")
+    page.click("#predict")
+    # Then the value comes back, with no bars (a regression has no classes)
+    heading = page.locator("#results .prediction h2")
+    heading.wait_for()
+    assert float(heading.inner_text()) > 0
+    assert page.locator("#results .bar").count() == 0
+    # And a fractional age is refused by its field
+    page.fill(field("age"), "59.5")
+    page.click("#predict")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('400')")
+    assert page.inner_text(field_error("age")) == "Input should be a multiple of 1"
     context.close()
