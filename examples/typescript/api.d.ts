@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Classify one record or a batch. */
+        /** Predict for one record or a batch. */
         post: operations["predict"];
         delete?: never;
         options?: never;
@@ -123,15 +123,18 @@ export interface components {
         Prediction: {
             /**
              * Label
-             * @description The most probable class.
+             * @description The predicted class.
+             * @enum {string}
              */
-            label: string;
+            label: "setosa" | "versicolor" | "virginica";
             /**
              * Probabilities
              * @description Probability of every class, by class label.
              */
             probabilities: {
-                [key: string]: number;
+                setosa: number;
+                versicolor: number;
+                virginica: number;
             };
         };
         /** Problem */
