@@ -19,15 +19,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.events import FEATURES, LambdaContext, predict_event, records
-from bench.harness import BENCH_DIR, HANDLER_PATH, fake_runtime, stage_environment
+from bench.events import LambdaContext, predict_event, records
+from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
 from bench.report import Figure, machine, table
 from local_sagemaker import processes
 from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
 
-def cold_starts(environment: dict[str, str], runs: int, pycache: Path) -> tuple[Figure, Figure]:
-    event = json.dumps(predict_event(1))
+def cold_starts(
+    environment: dict[str, str], runs: int, pycache: Path, model: BenchModel
+) -> tuple[Figure, Figure]:
+    event = json.dumps(predict_event(1, model.signature))
     env = {
         **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
         **environment,
@@ -85,7 +87,7 @@ def per_request_ms(handler: Callable[[dict, Any], dict], event: dict, calls: int
     return elapsed / calls * 1000
 
 
-def warm_requests(environment: dict[str, str], rounds: int) -> list[Figure]:
+def warm_requests(environment: dict[str, str], rounds: int, model: BenchModel) -> list[Figure]:
     os.environ.update(environment)
     sys.path[:0] = HANDLER_PATH
     import bare_lambda
@@ -97,7 +99,7 @@ def warm_requests(environment: dict[str, str], rounds: int) -> list[Figure]:
     figures = []
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         for rows in sorted({1, 100, max_batch}):
-            event = predict_event(rows)
+            event = predict_event(rows, model.signature)
             calls = max(5, 100 // rows)
             for handler in (app, bare_lambda.handler):  # warm up clients and caches
                 per_request_ms(handler, event, calls)
@@ -147,7 +149,7 @@ def package_size() -> Figure:
     return Figure("Deployment package (prod)", "MB", [size], None, "<= 3 MB", lambda f: size <= 3)
 
 
-def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
+def local_endpoint(model: BenchModel, tmp: Path) -> list[Figure]:
     """Predictions per second through the local endpoint alone and through chalice local."""
     import boto3
     import requests
@@ -156,7 +158,7 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
 
     figures = []
     endpoint_name = local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]
-    with running_stack(model, Layout.isolated(tmp)) as stack:
+    with running_stack(model.artifact, Layout.isolated(tmp), model.signature_path) as stack:
         runtime = boto3.client(
             "sagemaker-runtime",
             endpoint_url=stack.endpoint_url,
@@ -165,9 +167,11 @@ def local_endpoint(model: Path, tmp: Path) -> list[Figure]:
             aws_secret_access_key="bench",
         )
         for rows, calls in ((1, 300), (100, 60)):
-            body = predict_event(rows)["body"]
+            body = predict_event(rows, model.signature)["body"]
+            names = model.signature.feature_names
             csv = "\n".join(
-                ",".join(str(record[name]) for name in FEATURES) for record in records(rows)
+                ",".join(str(record.get(name, "")) for name in names)
+                for record in records(rows, model.signature)
             )
             started = time.perf_counter()
             for _ in range(calls):
@@ -218,22 +222,29 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=60, help="alternating warm rounds (default 60)"
     )
-    parser.add_argument("--model", type=Path, default=MODEL_ARTIFACT)
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=MODEL_ARTIFACT,
+        help="the artifact, with its signature beside it (default: build/model.tar.gz)",
+    )
     parser.add_argument("--write", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args()
 
     started = time.monotonic()
-    with fake_runtime() as url, tempfile.TemporaryDirectory() as tmp:
-        environment = stage_environment(url)
-        figures = [*cold_starts(environment, args.cold_runs, Path(tmp) / "pycache")]
-        figures += warm_requests(environment, args.rounds)
+    model = BenchModel.of(args.model)
+    with fake_runtime(model) as url, tempfile.TemporaryDirectory() as tmp:
+        environment = stage_environment(url, model)
+        figures = [*cold_starts(environment, args.cold_runs, Path(tmp) / "pycache", model)]
+        figures += warm_requests(environment, args.rounds, model)
     figures.append(package_size())
     with tempfile.TemporaryDirectory() as tmp:
-        figures += local_endpoint(args.model, Path(tmp))
+        figures += local_endpoint(model, Path(tmp))
 
     report = "\n\n".join(
         [
-            f"Machine: {machine()}.",
+            f"Machine: {machine()}. Model: {model.artifact.name} "
+            f"({model.signature.objective}, {len(model.signature.features)} features).",
             table(figures),
             f"Command: `make bench` (`python -m bench --cold-runs {args.cold_runs} "
             f"--rounds {args.rounds}`), {time.monotonic() - started:.0f} s.",

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.events import LambdaContext, predict_event
-from bench.harness import HANDLER_PATH, fake_runtime, stage_environment
+from bench.harness import HANDLER_PATH, BenchModel, fake_runtime, stage_environment
 
 Handler = Callable[[dict, Any], Any]
 
 
-def variants() -> dict[str, Handler]:
+def variants(model: BenchModel) -> dict[str, Handler]:
     import bare_lambda
     from app import app
     from chalice import Chalice
@@ -28,10 +28,13 @@ def variants() -> dict[str, Handler]:
     from chalicelib import clients, service
     from chalicelib.exchange import Exchange
 
-    event = predict_event(1)
+    event = predict_event(1, model.signature)
     app(event, LambdaContext())  # makes the client
     predictor = clients.get_predictor()
-    row: list[list[float | bool | None]] = [[0.5, 0.6, 0.7, 0.8]]
+    record = model.signature.examples[0]["record"]
+    row: list[list[float | bool | None]] = [
+        [record.get(name) for name in model.signature.feature_names]
+    ]
 
     minimal = Chalice(app_name="minimal")
 
@@ -53,11 +56,12 @@ def variants() -> dict[str, Handler]:
 
 def main() -> None:
     rounds, calls = 60, 50
-    with fake_runtime() as url:
-        os.environ.update(stage_environment(url))
+    model = BenchModel.of()
+    with fake_runtime(model) as url:
+        os.environ.update(stage_environment(url, model))
         sys.path[:0] = HANDLER_PATH
-        handlers = variants()
-        event, context = predict_event(1), LambdaContext()
+        handlers = variants(model)
+        event, context = predict_event(1, model.signature), LambdaContext()
         times: dict[str, list[float]] = {name: [] for name in handlers}
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             for _ in range(rounds):

@@ -6,22 +6,17 @@ import json
 import uuid
 from typing import Any
 
-FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+from lambda_code import signature as sig
 
 
-def records(count: int) -> list[dict[str, float]]:
-    """Distinct, valid Iris-like records."""
-    return [
-        {
-            name: round(0.5 + (index * 7 + offset) % 70 / 10, 1)
-            for offset, name in enumerate(FEATURES)
-        }
-        for index in range(count)
-    ]
+def records(count: int, signature: sig.Signature) -> list[dict[str, Any]]:
+    """Valid records of the signature's model: its examples, in turn."""
+    examples = [example["record"] for example in signature.examples]
+    return [examples[index % len(examples)] for index in range(count)]
 
 
-def predict_event(rows: int) -> dict[str, Any]:
-    body = records(1)[0] if rows == 1 else {"instances": records(rows)}
+def predict_event(rows: int, signature: sig.Signature) -> dict[str, Any]:
+    body = records(1, signature)[0] if rows == 1 else {"instances": records(rows, signature)}
     return {
         "resource": "/predict",
         "path": "/predict",

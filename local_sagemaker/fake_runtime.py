@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from provisioning.naming import VARIANT_NAME
 
-# The instant answer's scores for each row.
+# The instant answer's score for each row: multi:softprob's (the Iris example's), unless told.
 ROW = {"score": [0.97, 0.02, 0.01]}
 
 
@@ -48,6 +48,8 @@ class Fault:
 class FaultyRuntime:
     url: str
     fault: Fault = field(default_factory=Fault)
+    # What the instant answer gives each row.
+    row: dict = field(default_factory=lambda: dict(ROW))
     attempts: int = 0
     # Set when the fake stops, so slow answers end with it.
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -65,7 +67,7 @@ def _handler(state: FaultyRuntime) -> type[BaseHTTPRequestHandler]:
             fault = state.fault
             body = fault.body
             if body is None:
-                body = json.dumps({"predictions": [ROW] * (csv.count(b"\n") + 1)}).encode()
+                body = json.dumps({"predictions": [state.row] * (csv.count(b"\n") + 1)}).encode()
             if fault.delay_seconds and state.stopping.wait(fault.delay_seconds):
                 return
             if fault.drop_connection:
@@ -107,11 +109,14 @@ def _handler(state: FaultyRuntime) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def faulty_runtime(port: int = 0) -> Iterator[FaultyRuntime]:
-    """The fake on a thread; set ``.fault`` to change what it answers."""
+def faulty_runtime(port: int = 0, score: object = None) -> Iterator[FaultyRuntime]:
+    """The fake on a thread; set ``.fault`` to change what it answers. ``score``: each row's
+    in the instant answer (a number, or a list of class probabilities)."""
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(FaultyRuntime(url="")))
     server.daemon_threads = True
     state = FaultyRuntime(url=f"http://127.0.0.1:{server.server_address[1]}")
+    if score is not None:
+        state.row = {"score": score}
     server.RequestHandlerClass = _handler(state)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -136,7 +141,14 @@ def answer(body: bytes) -> Fault:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    with faulty_runtime(parser.parse_args().port):
+    parser.add_argument(
+        "--score",
+        type=json.loads,
+        help="each row's score in the answer, as JSON: a number, or a list of class "
+        "probabilities (default: three classes, the first at 0.97)",
+    )
+    args = parser.parse_args()
+    with faulty_runtime(args.port, args.score):
         threading.Event().wait()
 
 

@@ -1,6 +1,7 @@
 """The benchmark's cold-start process serves the event the benchmark times, with the answer the
-fake runtime gives, for both handlers: a change that broke either would make `make bench` time
-an error path (the figures themselves live in docs/benchmarks.md)."""
+fake runtime gives as the model would, for both handlers and for the Iris example and an
+imported regression: a change that broke either would make `make bench` time an error path (the
+figures themselves live in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,27 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bench.events import predict_event
-from bench.harness import BENCH_DIR, HANDLER_PATH, fake_runtime, stage_environment
-from local_sagemaker.fake_runtime import ROW
+from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
+from local_sagemaker.stack import Stack
 
 
-def cold_start(kind: str, rows: int) -> dict:
-    with fake_runtime() as url:
+def cold_start(kind: str, rows: int, model: BenchModel) -> dict:
+    with fake_runtime(model) as url:
         finished = subprocess.run(
             [
                 sys.executable,
                 str(BENCH_DIR / "cold_start.py"),
                 kind,
-                json.dumps(predict_event(rows)),
+                json.dumps(predict_event(rows, model.signature)),
             ],
             env={
                 **os.environ,
-                **stage_environment(url),
+                **stage_environment(url, model),
                 "PYTHONPATH": os.pathsep.join(HANDLER_PATH),
             },
             capture_output=True,
@@ -37,23 +39,35 @@ def cold_start(kind: str, rows: int) -> dict:
     return dict(json.loads(finished.stderr.decode().strip().splitlines()[-1]))
 
 
-def test_ours_labels_every_row_of_the_fakes_answer() -> None:
-    result = cold_start("ours", rows=3)
+@pytest.fixture
+def iris(trained_model: Path) -> BenchModel:
+    return BenchModel.of(trained_model / "model.tar.gz")
+
+
+def test_ours_labels_every_row_of_the_fakes_answer(iris: BenchModel) -> None:
+    result = cold_start("ours", rows=3, model=iris)
     assert result["status"] == 200
-    labels = {"setosa", "versicolor", "virginica"}
+    score = iris.signature.examples[0]["score"]
     assert [prediction["label"] for prediction in result["predictions"]] == ["setosa"] * 3
     for prediction in result["predictions"]:
-        assert set(prediction["probabilities"]) == labels
-        assert sorted(prediction["probabilities"].values(), reverse=True) == ROW["score"]
+        assert list(prediction["probabilities"]) == ["setosa", "versicolor", "virginica"]
+        assert list(prediction["probabilities"].values()) == score
 
 
-def test_the_bare_lambda_passes_the_fakes_answer_through() -> None:
-    result = cold_start("bare", rows=3)
+def test_a_regression_is_benched_by_its_own_signature(diabetes_stack: Stack) -> None:
+    model = BenchModel.of(diabetes_stack.signature.with_name("model.tar.gz"))
+    result = cold_start("ours", rows=2, model=model)
     assert result["status"] == 200
-    assert result["predictions"] == [ROW] * 3
+    assert result["predictions"] == [{"value": model.signature.examples[0]["score"]}] * 2
+
+
+def test_the_bare_lambda_passes_the_fakes_answer_through(iris: BenchModel) -> None:
+    result = cold_start("bare", rows=3, model=iris)
+    assert result["status"] == 200
+    assert result["predictions"] == [{"score": iris.signature.examples[0]["score"]}] * 3
 
 
 @pytest.mark.parametrize("kind", ["ours", "bare"])
-def test_peak_memory_is_reported(kind: str) -> None:
+def test_peak_memory_is_reported(kind: str, iris: BenchModel) -> None:
     # The benchmark reads ru_maxrss in KiB (Linux): a cold start is tens of MiB, not bytes or GiB.
-    assert 10 * 1024 < cold_start(kind, rows=1)["peak_kib"] < 1024 * 1024
+    assert 10 * 1024 < cold_start(kind, rows=1, model=iris)["peak_kib"] < 1024 * 1024
