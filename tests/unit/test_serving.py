@@ -7,11 +7,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import xgboost as xgb
 from werkzeug.test import Client
 
 from local_sagemaker.runtime_api import RuntimeApi
 from serving.container import BUILT_IN_INPUTS, ContainerApp
 from serving.model import XGBoostModel
+from tests.models import train_own_model
 
 ROWS = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
 
@@ -213,3 +215,28 @@ def test_loads_a_model_directory_like_opt_ml_model(trained_model: Path, tmp_path
         tar.extractall(tmp_path, filter="data")
     model = XGBoostModel.from_artifact(tmp_path)
     assert model.predict_csv(ROWS).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    "objective", ["binary:logistic", "binary:hinge", "multi:softmax", "reg:tweedie", "survival:cox"]
+)
+def test_each_objective_is_answered_as_the_container_writes_it(
+    objective: str, tmp_path: Path
+) -> None:
+    # Given a model of this objective, and CSV rows with a missing value (an empty cell)
+    own = train_own_model(objective, tmp_path)
+    booster = own.booster()
+    rows = own.rows[:3].copy()
+    rows[1][0] = float("nan")
+    csv = "\n".join(
+        ",".join("" if value != value else repr(float(value)) for value in row) for row in rows
+    ).encode()
+    served = Client(ContainerApp.serving(XGBoostModel(booster), BUILT_IN_INPUTS))
+    predictions = booster.predict(xgb.DMatrix(rows), validate_features=False).tolist()
+    # Then JSON is encode_predictions_as_json(preds.tolist()): one number per row, as "score"
+    # (serve_utils.py:533-545), and CSV is array_to_csv's, a line per row (serve.py:246)
+    as_json = served.post("/invocations", data=csv, headers={"Content-Type": "text/csv",
+                                                             "Accept": "application/json"})  # fmt: skip
+    assert as_json.get_json() == {"predictions": [{"score": score} for score in predictions]}
+    as_csv = served.post("/invocations", data=csv, headers={"Content-Type": "text/csv"})
+    assert as_csv.get_data() == "".join(f"{score!r}\n" for score in predictions).encode()
