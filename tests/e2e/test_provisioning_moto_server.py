@@ -147,6 +147,9 @@ BAD_ARGUMENTS = [
     (["--capture-percent", "101"], "--capture-percent"),
     (["--alarm-5xx", "-1"], "--alarm-5xx"),
     (["--alarm-model-latency-ms", "nan"], "--alarm-model-latency-ms"),
+    # A signature that cannot be read (one of another artifact: the test below)
+    (["--signature", "README.md"], "not a JSON file"),
+    (["--signature", "no-such.json"], "no-such.json not found"),
 ]
 
 
@@ -210,3 +213,24 @@ def test_aws_failures_end_in_one_line_and_exit_1(
         assert said in result.stdout
         assert "Traceback" not in result.stdout + result.stderr
         assert len((result.stdout + result.stderr).strip().splitlines()) <= 3
+
+
+def test_a_signature_of_another_artifact_exits_2_before_any_aws_call(
+    trained_model: Path, chalice_config: Path, tmp_path: Path
+) -> None:
+    # Given the artifact with the signature of another model beside it (trained with another seed)
+    from scripts import train_model
+
+    other = train_model.write_artifacts(tmp_path / "other.tar.gz", seed=3, rounds=5)
+    (tmp_path / "model.tar.gz").write_bytes((trained_model / "model.tar.gz").read_bytes())
+    (tmp_path / "model.signature.json").write_text(json.dumps(other.to_json()))
+    # When it is deployed
+    nowhere = f"http://127.0.0.1:{processes.free_port()}"
+    result = run(
+        "scripts.deploy_endpoint", "--endpoint-name", "iris-args",
+        "--model", str(tmp_path / "model.tar.gz"), "--chalice-config-dir", str(chalice_config),
+        endpoint_url=nowhere,
+    )  # fmt: skip
+    # Then nothing is called and it says which
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "was made for another artifact" in result.stderr
