@@ -12,6 +12,7 @@ selectable output decides ``predicted_label`` (serve_utils.py:290-306): above 0.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -125,8 +126,6 @@ def answer_shape(payload: bytes) -> str:
     """What a rejected answer looks like, for the log: its JSON structure without its numbers
     (old containers answer ``[p, p],[p, p]`` as text; ``SAGEMAKER_INFERENCE_OUTPUT`` renames
     the keys), or its first bytes when it is not JSON."""
-    import json
-
     try:
         document = json.loads(payload)
     except (ValueError, RecursionError):

@@ -136,7 +136,7 @@ class Signature:
     @classmethod
     def from_json(cls, document: Any) -> Signature:
         try:
-            raw = _FILE.validate_python(document)
+            raw = _file_validator().validate_python(document)
         except ValidationError as error:
             first = error.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or "the file"
@@ -238,33 +238,39 @@ _FEATURE = cs.typed_dict_schema(
     },
     extra_behavior="forbid",
 )
-# The file, strictly: a misspelt key ("maximun") is an error, not a bound silently dropped.
-_FILE = SchemaValidator(
-    cs.typed_dict_schema(
-        {
-            "format": cs.typed_dict_field(cs.literal_schema([FORMAT])),
-            "artifact_sha256": cs.typed_dict_field(cs.str_schema(pattern="^[0-9a-f]{64}$")),
-            "xgboost_version": cs.typed_dict_field(cs.str_schema(pattern=r"^\d+\.\d+")),
-            "objective": cs.typed_dict_field(cs.str_schema()),
-            "labels": cs.typed_dict_field(cs.list_schema(cs.str_schema()), required=False),
-            "features": cs.typed_dict_field(cs.list_schema(_FEATURE)),
-            "examples": cs.typed_dict_field(
-                cs.list_schema(
-                    cs.typed_dict_schema(
-                        {
-                            "record": cs.typed_dict_field(cs.dict_schema(cs.str_schema())),
-                            "score": cs.typed_dict_field(cs.any_schema()),
-                        },
-                        extra_behavior="forbid",
-                    )
-                ),
-                required=False,
+
+
+@cache
+def _file_validator() -> SchemaValidator:
+    """The file, strictly: a misspelt key ("maximun") is an error, not a bound silently dropped.
+    Made on first use: a cold start pays for what it builds at import."""
+    return SchemaValidator(_FILE_SCHEMA)
+
+
+_FILE_SCHEMA = cs.typed_dict_schema(
+    {
+        "format": cs.typed_dict_field(cs.literal_schema([FORMAT])),
+        "artifact_sha256": cs.typed_dict_field(cs.str_schema(pattern="^[0-9a-f]{64}$")),
+        "xgboost_version": cs.typed_dict_field(cs.str_schema(pattern=r"^\d+\.\d+")),
+        "objective": cs.typed_dict_field(cs.str_schema()),
+        "labels": cs.typed_dict_field(cs.list_schema(cs.str_schema()), required=False),
+        "features": cs.typed_dict_field(cs.list_schema(_FEATURE)),
+        "examples": cs.typed_dict_field(
+            cs.list_schema(
+                cs.typed_dict_schema(
+                    {
+                        "record": cs.typed_dict_field(cs.dict_schema(cs.str_schema())),
+                        "score": cs.typed_dict_field(cs.any_schema()),
+                    },
+                    extra_behavior="forbid",
+                )
             ),
-            "training": cs.typed_dict_field(cs.dict_schema(cs.str_schema()), required=False),
-        },
-        extra_behavior="forbid",
-        config=cs.CoreConfig(strict=True),
-    )
+            required=False,
+        ),
+        "training": cs.typed_dict_field(cs.dict_schema(cs.str_schema()), required=False),
+    },
+    extra_behavior="forbid",
+    config=cs.CoreConfig(strict=True),
 )
 
 
