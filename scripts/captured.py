@@ -20,8 +20,8 @@ from lambda_code import signature as sig
 from paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients
-from provisioning.captured import captures, predictions_of
 from provisioning.checks import AWS_ERRORS
+from provisioning.endpoint.captured import captures, predictions_of
 from provisioning.naming import project_bucket
 
 

@@ -13,7 +13,7 @@ import sys
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.endpoint_teardown import delete
+from provisioning.endpoint.teardown import delete
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@
     python -m scripts.deploy_api --stage dev --delete
 
 One CloudFormation stack per stage (``sagemaker-proxy-<stage>``), from ``chalice package``
-with the template of ``provisioning.api_gateway`` merged in: the API, the Lambda and its role,
+with the template of ``provisioning.api.gateway`` merged in: the API, the Lambda and its role,
 an API key and usage plan bound to the stage, gateway errors that carry the stage's CORS
 headers, stage and per-key throttling and a daily quota. Changes go through a change set.
 Before anything is created it checks one region and one account end to end, an endpoint
@@ -23,15 +23,15 @@ from typing import Any
 
 from paths import BUILD_DIR, CHALICE_CONFIG_DIR
 from provisioning import checks
-from provisioning.api_gateway import GatewayConfigError, GatewaySettings
-from provisioning.api_package import DeployFailed, package, with_code_in_s3
-from provisioning.api_preflight import PreflightFailed, StageTarget, preflight
+from provisioning.api.gateway import GatewayConfigError, GatewaySettings
+from provisioning.api.package import DeployFailed, package, with_code_in_s3
+from provisioning.api.preflight import PreflightFailed, StageTarget, preflight
+from provisioning.api.stacks import delete_stack, deploy_stack
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
-from provisioning.model_resources import ensure_bucket
+from provisioning.endpoint.model_resources import ensure_bucket
 from provisioning.naming import project_bucket, stack_name
 from provisioning.plan import Deployment, exists
-from provisioning.stacks import delete_stack, deploy_stack
 
 # CloudFormation's limit for a template passed inline.
 TEMPLATE_BODY_LIMIT = 51_200

@@ -20,12 +20,12 @@ from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.endpoint_deploy import Autoscaling, EndpointRequest, deploy_endpoint
+from provisioning.endpoint.deploy import Autoscaling, EndpointRequest, deploy_endpoint
+from provisioning.endpoint.traffic import TrafficPolicy, TrafficSpecError
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedVersion, check_xgboost_version
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Variant
 from provisioning.plan import Deployment
-from provisioning.traffic import TrafficPolicy, TrafficSpecError
 
 # The endpoint's alarm thresholds, as flags: (flag, EndpointThresholds field, what it means).
 ALARM_FLAGS = (

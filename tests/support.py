@@ -53,7 +53,7 @@ def moto_model_answer(
 
     from artifacts.packaging import signature_path_for
     from chalicelib.signature import read_signature
-    from provisioning.endpoint_rollout import smoke_row
+    from provisioning.endpoint.rollout import smoke_row
     from serving.model import XGBoostModel, format_json
 
     row = smoke_row(read_signature(signature_path_for(model_tar)))

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 
 from local_sagemaker.stack import Layout, Stack, running_stack
 from paths import REPO_ROOT
-from provisioning import api_package
+from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME
 from tests.e2e.provisioning_runs import make_aws

@@ -8,7 +8,7 @@ from pathlib import Path
 from moto import mock_aws
 
 from provisioning.aws import AwsClients
-from provisioning.endpoint_deploy import deploy_endpoint
+from provisioning.endpoint.deploy import deploy_endpoint
 from provisioning.plan import Deployment
 from scripts import deploy_endpoint as deploy_command
 from tests.support import moto_model_answer

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from paths import REPO_ROOT
-from provisioning import api_package
+from provisioning.api import package as api_package
 
 # `make test` installs SAM's translator and checkov there: their pins clash with ours.
 TOOLS_PYTHON = REPO_ROOT / ".venv-tools" / "bin" / "python"

@@ -85,7 +85,7 @@ def test_alarm_email_adds_an_encrypted_topic_every_alarm_notifies(
 
 
 def test_an_alarm_email_that_is_no_address_is_refused() -> None:
-    from provisioning.api_gateway import GatewayConfigError, GatewaySettings
+    from provisioning.api.gateway import GatewayConfigError, GatewaySettings
 
     with pytest.raises(
         GatewayConfigError, match="stage dev: ALARM_EMAIL 'oncall' is not an address"

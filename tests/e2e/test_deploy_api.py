@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from provisioning import stacks
-from provisioning.api_gateway import CHALICE_CONFIG_DIR, GatewayConfigError, GatewaySettings
-from provisioning.api_package import DeployFailed
+from provisioning.api import stacks as stacks
+from provisioning.api.gateway import CHALICE_CONFIG_DIR, GatewayConfigError, GatewaySettings
+from provisioning.api.package import DeployFailed
 from provisioning.naming import stack_name
 from tests.e2e.cloudformation_stubs import CAPABILITIES, OUTPUTS, STACK, stack
 

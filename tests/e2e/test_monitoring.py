@@ -10,8 +10,8 @@ import pytest
 from paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from provisioning.aws import AwsClients
-from provisioning.endpoint_alarms import endpoint_alarm_names
-from provisioning.endpoint_teardown import delete
+from provisioning.endpoint.alarms import endpoint_alarm_names
+from provisioning.endpoint.teardown import delete
 from provisioning.monitoring import EndpointThresholds
 from scripts import captured
 from tests.e2e.provisioning_runs import run_deploy

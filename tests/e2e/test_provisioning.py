@@ -11,7 +11,7 @@ import xgboost as xgb
 
 from chalicelib.signature import read_signature
 from provisioning.aws import AwsClients
-from provisioning.endpoint_teardown import delete
+from provisioning.endpoint.teardown import delete
 from provisioning.iam_documents import ROLE_POLICY_NAME
 from tests.e2e.provisioning_runs import Recorder, run_deploy
 

@@ -17,11 +17,11 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from provisioning.aws import AwsClients
-from provisioning.endpoint_alarms import endpoint_alarm_names
+from provisioning.endpoint.alarms import endpoint_alarm_names
+from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
 from provisioning.images import xgboost_image_uri
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
-from provisioning.traffic import TrafficPolicy, deployment_config
 from tests.e2e.provisioning_runs import make_aws, run_deploy
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioning import endpoint_deploy
 from provisioning.aws import AwsClients
+from provisioning.endpoint import deploy as endpoint_deploy
 from provisioning.iam_documents import ROLE_POLICY_NAME
 from provisioning.plan import StepFailed
 from tests.e2e.provisioning_runs import run_deploy

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.stub import Stubber
 
 from provisioning.aws import AwsClients
-from provisioning.traffic import TrafficPolicy
+from provisioning.endpoint.traffic import TrafficPolicy
 from tests.e2e.provisioning_runs import run_deploy
 from tests.e2e.test_provisioning_failures import (  # the fixtures too: one account, stubbed
     ALARMS,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
-from provisioning.api_monitoring import monitoring_resources
+from provisioning.api.monitoring import monitoring_resources
 from provisioning.naming import stack_name
 
 # API Gateway's REST integration limit; the proxy's own budget stays under it (DESIGN.md).
@@ -55,7 +55,7 @@ class GatewaySettings:
     # The origins browsers may call from; the first also goes on the gateway's own errors.
     cors_origins: tuple[str, ...]
     reserved_concurrency: int
-    # What the alarms and the dashboard watch (provisioning.api_monitoring).
+    # What the alarms and the dashboard watch (provisioning.api.monitoring).
     endpoint_name: str = ""
     lambda_timeout: int = 25
     api_stage: str = "api"

@@ -10,7 +10,7 @@ from typing import Any
 
 from local_sagemaker.processes import chalice_executable
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
-from provisioning.api_gateway import GatewaySettings, chalice_app_importable, merge_template
+from provisioning.api.gateway import GatewaySettings, chalice_app_importable, merge_template
 
 
 class DeployFailed(Exception):

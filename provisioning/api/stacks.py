@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from provisioning.api_package import DeployFailed
+from provisioning.api.package import DeployFailed
 
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 

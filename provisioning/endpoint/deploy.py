@@ -12,26 +12,26 @@ from paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
-from provisioning.endpoint_alarms import ensure_endpoint_alarms, firing
-from provisioning.endpoint_rollout import (
+from provisioning.endpoint.alarms import ensure_endpoint_alarms, firing
+from provisioning.endpoint.model_resources import (
+    ensure_artifact,
+    ensure_bucket,
+    ensure_model_and_config,
+    ensure_role,
+)
+from provisioning.endpoint.rollout import (
     check_serving,
     ensure_autoscaling,
     ensure_endpoint,
     smoke_test,
     wait_until_settled,
 )
+from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
 from provisioning.iam_documents import execution_role_policy
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
-from provisioning.model_resources import (
-    ensure_artifact,
-    ensure_bucket,
-    ensure_model_and_config,
-    ensure_role,
-)
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
 from provisioning.plan import Deployment, StepFailed, fail
-from provisioning.traffic import TrafficPolicy, deployment_config
 
 
 @dataclass(frozen=True)

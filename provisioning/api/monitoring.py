@@ -17,7 +17,7 @@ from provisioning.monitoring import (
 from provisioning.naming import stack_name
 
 if TYPE_CHECKING:
-    from provisioning.api_gateway import GatewaySettings
+    from provisioning.api.gateway import GatewaySettings
 
 
 def logical_id(key: str) -> str:

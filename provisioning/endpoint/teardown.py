@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from provisioning.aws import AwsClients, is_missing, is_ours
-from provisioning.endpoint_alarms import delete_endpoint_alarms
+from provisioning.endpoint.alarms import delete_endpoint_alarms
 from provisioning.naming import VARIANT_NAME, stem
 
 

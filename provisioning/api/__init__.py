@@ -1,0 +1,1 @@
+"""`make deploy`: API Gateway and the Lambda as one CloudFormation stack, its checks first."""

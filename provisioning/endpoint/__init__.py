@@ -1,0 +1,1 @@
+"""The SageMaker endpoint: the model and its resources, the rollout, alarms, teardown."""
