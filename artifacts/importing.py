@@ -17,10 +17,10 @@ from artifacts.packaging import (
     sha256,
     signature_path_for,
     signature_text,
-    write_atomically,
 )
 from lambda_code import predictor
 from lambda_code import signature as sig
+from provisioning.files import write_atomically
 from provisioning.images import DEFAULT_XGBOOST_VERSION, container_xgboost, newer_than
 from serving.model import XGBoostModel
 

@@ -7,13 +7,12 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import tarfile
-import tempfile
 from pathlib import Path
 
 from lambda_code import signature as sig
 from paths import MODEL_ARTIFACT
+from provisioning.files import write_atomically
 from provisioning.images import MODEL_MEMBER
 
 ARTIFACT = MODEL_ARTIFACT
@@ -43,26 +42,6 @@ def deterministic_tar_gz(payload: bytes, member_name: str = MODEL_MEMBER) -> byt
     with gzip.GzipFile(filename="", fileobj=gz_buffer, mode="wb", mtime=0) as gz:
         gz.write(tar_buffer.getvalue())
     return gz_buffer.getvalue()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``:
-    a reader, a crash or a kill sees the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def signature_text(signature: sig.Signature) -> str:

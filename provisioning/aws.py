@@ -12,16 +12,24 @@ from provisioning.naming import PROJECT
 
 PROJECT_TAG_KEY = "project"
 ARTIFACT_TAG_KEY = "artifact-sha256"
+# The endpoint a model, config or alarm was made for: teardown matches by it, never by a prefix.
+ENDPOINT_TAG_KEY = "endpoint"
 # Statuses an endpoint passes through on its way to InService or Failed.
 TRANSITIONAL_STATUSES = frozenset(
     {"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"}
 )
 
 
-def project_tags(artifact_sha256: str | None = None) -> list[dict[str, str]]:
+def project_tags(
+    artifact_sha256: str | None = None, endpoint: str | None = None
+) -> list[dict[str, str]]:
+    """The project tag first (the bucket takes it alone), then what the resource was made of
+    and for."""
     tags = [{"Key": PROJECT_TAG_KEY, "Value": PROJECT}]
     if artifact_sha256:
         tags.append({"Key": ARTIFACT_TAG_KEY, "Value": artifact_sha256})
+    if endpoint:
+        tags.append({"Key": ENDPOINT_TAG_KEY, "Value": endpoint})
     return tags
 
 

@@ -8,6 +8,7 @@ Name patterns come from the SageMaker API reference (CreateEndpoint, CreateModel
 from __future__ import annotations
 
 import math
+import os
 import re
 import tarfile
 from pathlib import Path
@@ -99,6 +100,12 @@ def one_line(error: BaseException) -> str:
         message = " ".join(str(error.response.get("Error", {}).get("Message") or "").split())
         operation = error.operation_name
         if message.startswith("<"):
+            if code.startswith("5") and os.environ.get("AWS_ENDPOINT_URL"):
+                # moto_server answers a call it lacks (UpdateEndpoint) with Flask's 500 page.
+                return (
+                    f"{operation}: the service at AWS_ENDPOINT_URL failed on it (HTTP {code}, a "
+                    f"web page): a stand-in for AWS such as moto may not implement {operation}"
+                )
             return (
                 f"{operation}: the answer was not AWS's (HTTP {code}, a web page): "
                 "check AWS_ENDPOINT_URL and any proxy in between"

@@ -10,12 +10,16 @@ MODEL_SIGNATURE names it: the stage validates by the model it calls.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from artifacts.packaging import signature_text, write_atomically
+from artifacts.packaging import signature_text
 from lambda_code import settings
 from lambda_code import signature as sig
 from paths import CHALICE_CONFIG_DIR
+from provisioning.files import read_json, update_json, write_atomically
 from provisioning.iam_documents import lambda_policy
 
 # Stage variables the proxy reads (chalicelib/settings.py).
@@ -29,6 +33,39 @@ def signature_file(config_dir: Path, stage: str) -> Path:
     return config_dir.parent / "chalicelib" / "signatures" / f"{stage}.json"
 
 
+@dataclass(frozen=True)
+class StageFiles:
+    """A stage's files as they are now, read and checked before any AWS call (a deploy that
+    made an endpoint must not then find them unreadable)."""
+
+    config_path: Path
+    config: dict[str, Any]
+    config_text: str
+    policy_path: Path
+    policy_text: str | None
+    signature_path: Path
+
+    @classmethod
+    def read(cls, stage: str, config_dir: Path = CHALICE_CONFIG_DIR) -> StageFiles:
+        """ValueError, in one line, when a file cannot be read, is not JSON, or is a folder."""
+        config_path = config_dir / "config.json"
+        config, config_text = read_json(config_path)
+        stages = config.get("stages", {}) if isinstance(config, dict) else None
+        if not isinstance(stages, dict) or not isinstance(stages.get(stage, {}), dict):
+            raise ValueError(f'{config_path} has no "stages" object as Chalice reads it')
+        policy_name = stages.get(stage, {}).get("iam_policy_file", f"policy-{stage}.json")
+        policy_path = config_dir / policy_name
+        policy_text = read_json(policy_path)[1] if policy_path.exists() else None
+        signature_path = signature_file(config_dir, stage)
+        if signature_path.exists() and not signature_path.is_file():
+            raise ValueError(f"{signature_path} is not a file")
+        for path in (config_path, policy_path, signature_path):
+            folder = next(parent for parent in path.parents if parent.exists())
+            if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+                raise ValueError(f"{path} cannot be written")
+        return cls(config_path, config, config_text, policy_path, policy_text, signature_path)
+
+
 def point_stage_at_endpoint(
     stage: str,
     endpoint_name: str,
@@ -36,25 +73,31 @@ def point_stage_at_endpoint(
     account: str,
     signature: sig.Signature,
     config_dir: Path = CHALICE_CONFIG_DIR,
+    files: StageFiles | None = None,
 ) -> list[Path]:
     """Write the endpoint's name and region into the stage's variables, its model's signature
-    beside the Lambda's code, and regenerate its policy."""
-    signature_path = signature_file(config_dir, stage)
-    write_atomically(signature_path, signature_text(signature).encode("utf-8"))
-    config_path = config_dir / "config.json"
-    config = json.loads(config_path.read_text())
+    beside the Lambda's code, and regenerate its policy; each file atomically, in the formatting
+    it has, and only when it changes. Returns the files written."""
+    files = files or StageFiles.read(stage, config_dir)
+    written = []
+    signature_bytes = signature_text(signature).encode("utf-8")
+    if not files.signature_path.is_file() or files.signature_path.read_bytes() != signature_bytes:
+        write_atomically(files.signature_path, signature_bytes)
+        written.append(files.signature_path)
+    config = json.loads(files.config_text)  # a copy, changed below
     stage_config = config.setdefault("stages", {}).setdefault(stage, {})
     variables = stage_config.setdefault("environment_variables", {})
     variables[ENDPOINT_VARIABLE] = endpoint_name
     variables[REGION_VARIABLE] = region
-    variables[SIGNATURE_VARIABLE] = signature_path.name
+    variables[SIGNATURE_VARIABLE] = files.signature_path.name
     stage_config["autogen_policy"] = False
-    policy_name = stage_config.setdefault("iam_policy_file", f"policy-{stage}.json")
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
-    policy_path = config_dir / policy_name
+    stage_config.setdefault("iam_policy_file", files.policy_path.name)
+    if update_json(files.config_path, config, files.config_text):
+        written.append(files.config_path)
     policy = lambda_policy(region, account, endpoint_name, stage)
-    policy_path.write_text(json.dumps(policy, indent=2) + "\n")
-    return [signature_path, config_path, policy_path]
+    if update_json(files.policy_path, policy, files.policy_text):
+        written.append(files.policy_path)
+    return written
 
 
 def signature_of_endpoint(endpoint_name: str, config_dir: Path = CHALICE_CONFIG_DIR) -> Path | None:

@@ -1,8 +1,11 @@
-"""Tear down an endpoint made by scripts.deploy_endpoint: autoscaling, endpoint, configs, models.
+"""Tear down an endpoint made by scripts.deploy_endpoint: autoscaling, endpoint, alarms, configs,
+models.
 
-Only resources tagged project=sagemaker-proxy are touched. A second run finds nothing and
-does nothing. The S3 artifact, the bucket and the execution role are kept: they cost
-nothing at rest and make a redeploy quick.
+Only resources tagged project=sagemaker-proxy and made for this endpoint are touched, never
+another endpoint's whose name starts alike. It holds the endpoint's lock (no deploy of it runs
+meanwhile) and looks again before each step: it never reports success over a live endpoint. A
+second run finds nothing and does nothing. The S3 artifact, the bucket and the execution role
+are kept: they cost nothing at rest and make a redeploy quick.
 """
 
 from __future__ import annotations
@@ -33,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run", action="store_true", help="print what would be deleted; delete nothing"
     )
     parser.add_argument(
+        "--bucket",
+        help="the bucket deploy_endpoint used (--bucket there), which holds the endpoint's "
+        "lock (default: sagemaker-proxy-<account>-<region>)",
+    )
+    parser.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="take the endpoint's lock even from a run that may still be going",
+    )
+    parser.add_argument(
         "--wait-minutes",
         type=int,
         default=30,
@@ -42,13 +55,24 @@ def main(argv: list[str] | None = None) -> int:
     problem = checks.sagemaker_name(args.endpoint_name, "--endpoint-name") or checks.positive(
         args.wait_minutes, "--wait-minutes"
     )
+    if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
+        problem = f"--bucket {args.bucket!r} is not an S3 bucket name"
     if problem:
         parser.error(problem)  # exits 2, before any AWS call
     try:
         aws = AwsClients.create(args.region)
         return delete(
-            aws, args.endpoint_name, args.keep_model, args.dry_run, wait_minutes=args.wait_minutes
+            aws,
+            args.endpoint_name,
+            args.keep_model,
+            args.dry_run,
+            wait_minutes=args.wait_minutes,
+            bucket=args.bucket,
+            break_lock=args.break_lock,
         )
+    except KeyboardInterrupt:
+        print("INTERRUPTED (SIGINT) before anything was deleted")
+        return 130
     except AWS_ERRORS as error:
         print(f"FAILED: {checks.one_line(error)}")
         return 1

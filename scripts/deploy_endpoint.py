@@ -17,7 +17,7 @@ import botocore.session
 from artifacts.binding import BindingError, bound_signature
 from lambda_code import signature as sig
 from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
-from provisioning import checks
+from provisioning import checks, stage_config
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.deploy import Autoscaling, EndpointRequest, deploy_endpoint
@@ -137,6 +137,19 @@ def parser() -> argparse.ArgumentParser:
         "(default: 0, none); read them with python -m scripts.captured",
     )
     p.add_argument(
+        "--keep-configs",
+        type=int,
+        default=2,
+        help="after a deploy that serves, keep this many earlier endpoint configs (and their "
+        "models) to go back to, and remove older ones (default: 2; 0 keeps only the one serving)",
+    )
+    p.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="take the endpoint's lock even from a run that may still be going (one on another "
+        "machine that was killed: a run on this machine takes over a dead run's lock by itself)",
+    )
+    p.add_argument(
         "--autoscale-min", type=int, default=1, help="autoscaling minimum instances (default: 1)"
     )
     p.add_argument(
@@ -202,6 +215,13 @@ def argument_problem(args: argparse.Namespace) -> str | None:
             problems.append(f"--{flag.replace('_', '-')} must be a finite number, 0 or more")
     if not 0 <= args.capture_percent <= 100:
         problems.append("--capture-percent must be 0 to 100")
+    if args.keep_configs < 0:
+        problems.append("--keep-configs must be 0 or more")
+    if checks.STAGE.fullmatch(args.stage):
+        try:
+            stage_config.StageFiles.read(args.stage, args.chalice_config_dir)
+        except ValueError as error:
+            problems.append(f"stage {args.stage}: {error}")
     if args.role_arn and not checks.ROLE_ARN.fullmatch(args.role_arn):
         problems.append(f"--role-arn {args.role_arn!r} is not an IAM role ARN")
     if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
@@ -250,17 +270,22 @@ def request_from(args: argparse.Namespace) -> EndpointRequest:
         ),
         capture_percent=args.capture_percent,
         chalice_config_dir=args.chalice_config_dir,
+        break_lock=args.break_lock,
+        keep_configs=args.keep_configs,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parser()
     args = arguments.parse_args(argv)
-    problem = argument_problem(args)
-    if problem:
-        arguments.error(problem)  # exits 2, before any AWS call
     try:
+        problem = argument_problem(args)
+        if problem:
+            arguments.error(problem)  # exits 2, before any AWS call
         aws = AwsClients.create(args.region)
+    except KeyboardInterrupt:
+        print("INTERRUPTED (SIGINT) before anything was made")
+        return 130
     except AWS_ERRORS as error:
         print(f"FAILED: {checks.one_line(error)}")
         return 1

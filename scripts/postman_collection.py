@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from artifacts.packaging import ARTIFACT, signature_path_for, write_atomically
+from artifacts.packaging import ARTIFACT, signature_path_for
 from lambda_code import answers
 from lambda_code import signature as sig
 from paths import BUILD_DIR
+from provisioning.files import write_atomically
 
 COLLECTION = "sagemaker-proxy.postman_collection.json"
 ENVIRONMENT = "local.postman_environment.json"

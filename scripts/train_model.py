@@ -28,9 +28,9 @@ from artifacts.packaging import (
     deterministic_tar_gz,
     signature_path_for,
     signature_text,
-    write_atomically,
 )
 from lambda_code import signature as sig
+from provisioning.files import write_atomically
 from provisioning.images import MODEL_MEMBER
 from serving.model import XGBoostModel
 

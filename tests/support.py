@@ -69,8 +69,11 @@ def moto_model_answer(
 def forget_moto_answers(region: str) -> None:
     """moto's sagemaker-runtime keeps the first answer it gave an endpoint for a body and gives it
     again (sagemakerruntime/models.py, invoke_endpoint): after redeploying another model under
-    the same endpoint name in process, forget them so the next queued answer is used."""
+    the same endpoint name in process, forget them, and those still queued, so the next answer
+    queued is the one given."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sagemakerruntime.models import sagemakerruntime_backends
 
-    sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][region].results.clear()
+    backend = sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][region]
+    backend.results.clear()
+    backend.results_queue.clear()

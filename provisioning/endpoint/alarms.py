@@ -40,10 +40,10 @@ def ensure_endpoint_alarms(
         if run.dry_run:
             run.out(f"  {'update' if name in existing else 'create'}   {what}  (dry run)")
             continue
+        if name not in existing:  # before the call: it may make the alarm and never answer
+            run.undo.append((what, _deleter(cloudwatch, name)))
         cloudwatch.put_metric_alarm(**properties, Tags=tags)
         run.out(f"  {'updated' if name in existing else 'created'}  {what}")
-        if name not in existing:
-            run.undo.append((what, _deleter(cloudwatch, name)))
     return names
 
 

@@ -26,12 +26,15 @@ from provisioning.endpoint.rollout import (
     smoke_test,
     wait_until_settled,
 )
+from provisioning.endpoint.teardown import prune_old_configs
 from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
 from provisioning.iam_documents import execution_role_policy
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
+from provisioning.interrupts import Interrupted, interruptible
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
-from provisioning.plan import Deployment, StepFailed, fail
+from provisioning.plan import Deployment, StepFailed, fail, interrupted
+from provisioning.run_lock import EndpointLock, LockHeld, holding
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,19 @@ class EndpointRequest:
     # Percent of requests captured to s3://<bucket>/capture/<endpoint>/; 0: none.
     capture_percent: int = 0
     chalice_config_dir: Path = CHALICE_CONFIG_DIR
+    # Take the endpoint's lock whoever holds it.
+    break_lock: bool = False
+    # Earlier endpoint configs (and their models) kept after a deploy; older ones are removed.
+    keep_configs: int = 2
+
+
+# How long a deploy's lock lasts beyond its longest wait: past it, another run may take over.
+LOCK_MARGIN_MINUTES = 30
 
 
 def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) -> int:
-    """Exit code: 0 when the endpoint serves the artifact (or the dry run's plan is printed)."""
+    """Exit code: 0 when the endpoint serves the artifact (or the dry run's plan is printed);
+    1 when a step failed (after the rollback), 128 + the signal when one stopped the run."""
     artifact = request.model.read_bytes()
     sha256 = hashlib.sha256(artifact).hexdigest()
     try:
@@ -86,67 +98,128 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
         image,
         request.capture_percent,
     )
-    tags = project_tags(sha256)
     verb = "plan" if run.dry_run else "deploy"
     run.out(f"{verb}: {request.model} (sha256 {sha256[:12]}) to {names.endpoint} in {aws.region}")
-
-    step = "upload"
+    progress = Progress("upload")
     try:
-        ensure_bucket(run, names.bucket, tags)
-        ensure_artifact(run, names, artifact, tags)
-        step = "role"
-        policy = execution_role_policy(
-            names, aws.region, account, image, capture=request.capture_percent > 0
-        )
-        role_arn = request.role_arn or ensure_role(run, names, policy, tags, account)
-        step = "model"
-        ensure_model_and_config(
-            run, names, image, role_arn, request.variant, tags, request.capture_percent
-        )
-        step = "alarms"
-        alarms = ensure_endpoint_alarms(run, names.endpoint, request.thresholds, tags)
-        step = "endpoint"
-        rollout = deployment_config(request.traffic, alarms, request.wait_minutes)
-        ensure_endpoint(run, names, request.variant, tags, request.wait_minutes, rollout)
-        if run.dry_run:
-            run.out(
-                f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION, "
-                f"MODEL_SIGNATURE, signatures/{request.stage}.json and policy-{request.stage}.json"
-                "  (dry run)"
+        with interruptible():
+            ensure_bucket(run, names.bucket, project_tags(), project_bucket=request.bucket is None)
+            if run.dry_run:
+                return _steps(request, aws, run, names, image, account, artifact, progress)
+            lock = EndpointLock(
+                aws.s3,
+                names.bucket,
+                names.endpoint,
+                "deploy_endpoint",
+                request.wait_minutes + LOCK_MARGIN_MINUTES,
             )
-            return 0
-        if request.wait:
-            step = "wait"
-            settled = wait_until_settled(run, names, request.wait_minutes)
-            if settled["EndpointConfigName"] != names.endpoint_config:
-                fired = firing(aws, alarms)
-                reason = settled.get("FailureReason") or "no reason given"
-                raise StepFailed(
-                    "wait",
-                    f"SageMaker rolled back to {settled['EndpointConfigName']}: {reason}"
-                    + (f" (alarm {', '.join(fired)})" if fired else ""),
-                )
-            check_serving(settled, names)
-            step = "smoke test"
-            run.out(f"  answer   {smoke_test(run, names, request.signature)}")
-        if request.autoscaling:
-            step = "autoscaling"
-            scaling = request.autoscaling
-            ensure_autoscaling(
-                run, names, scaling.minimum, scaling.maximum, scaling.target_invocations
-            )
+            progress.step = "lock"
+            with holding(lock, request.break_lock, run.out):
+                code = _steps(request, aws, run, names, image, account, artifact, progress)
+    except Interrupted as signal:
+        return interrupted(run, progress.step, signal, "the same command deploys again")
+    except LockHeld as held:
+        return fail(run, "lock", str(held))
     except StepFailed as failure:
         return fail(run, failure.step, failure.reason)
     except AWS_ERRORS as error:
-        return fail(run, step, checks.one_line(error))
-    for path in stage_config.point_stage_at_endpoint(
-        request.stage,
-        names.endpoint,
-        aws.region,
-        account,
-        request.signature,
-        request.chalice_config_dir,
-    ):
+        return fail(run, progress.step, checks.one_line(error))
+    if code == 0 and not run.dry_run:
+        return _point_stage(request, run, names, account, aws.region)
+    return code
+
+
+@dataclass
+class Progress:
+    """The step a run is in, for what it says when it fails or is stopped."""
+
+    step: str
+
+
+def _steps(
+    request: EndpointRequest,
+    aws: AwsClients,
+    run: Deployment,
+    names: Names,
+    image: str,
+    account: str,
+    artifact: bytes,
+    progress: Progress,
+) -> int:
+    """Every step after the bucket, in order; raises what stops them."""
+    sha256 = hashlib.sha256(artifact).hexdigest()
+    tags = project_tags(sha256, names.endpoint)
+    progress.step = "upload"
+    ensure_artifact(run, names, artifact, tags[:2])
+    progress.step = "role"
+    policy = execution_role_policy(
+        names, aws.region, account, image, capture=request.capture_percent > 0
+    )
+    role_arn = request.role_arn or ensure_role(run, names, policy, tags, account)
+    progress.step = "model"
+    ensure_model_and_config(
+        run, names, image, role_arn, request.variant, tags, request.capture_percent
+    )
+    progress.step = "alarms"
+    alarms = ensure_endpoint_alarms(run, names.endpoint, request.thresholds, tags)
+    progress.step = "endpoint"
+    rollout = deployment_config(request.traffic, alarms, request.wait_minutes)
+    ensure_endpoint(run, names, request.variant, tags, request.wait_minutes, rollout)
+    if run.dry_run:
+        run.out(
+            f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION, "
+            f"MODEL_SIGNATURE, signatures/{request.stage}.json and policy-{request.stage}.json"
+            "  (dry run)"
+        )
+        return 0
+    if request.wait:
+        progress.step = "wait"
+        settled = wait_until_settled(run, names, request.wait_minutes)
+        if settled["EndpointConfigName"] != names.endpoint_config:
+            fired = firing(aws, alarms)
+            reason = settled.get("FailureReason") or "no reason given"
+            raise StepFailed(
+                "wait",
+                f"SageMaker rolled back to {settled['EndpointConfigName']}: {reason}"
+                + (f" (alarm {', '.join(fired)})" if fired else ""),
+            )
+        check_serving(settled, names)
+        progress.step = "smoke test"
+        run.out(f"  answer   {smoke_test(run, names, request.signature)}")
+    if request.autoscaling:
+        progress.step = "autoscaling"
+        scaling = request.autoscaling
+        ensure_autoscaling(run, names, scaling.minimum, scaling.maximum, scaling.target_invocations)
+    # The endpoint serves: what this run made is no longer to be undone.
+    run.undo.clear()
+    run.kept.clear()
+    if request.wait and request.keep_configs:
+        progress.step = "clean up"
+        prune_old_configs(run, names, request.keep_configs)
+    return 0
+
+
+def _point_stage(
+    request: EndpointRequest, run: Deployment, names: Names, account: str, region: str
+) -> int:
+    """Write the stage's files; the endpoint serves whatever happens here, so a failure is
+    said, not rolled back: a rerun writes them."""
+    try:
+        written = stage_config.point_stage_at_endpoint(
+            request.stage,
+            names.endpoint,
+            region,
+            account,
+            request.signature,
+            request.chalice_config_dir,
+        )
+    except (OSError, ValueError) as error:
+        run.out(
+            f"FAILED at stage {request.stage}: {error}. The endpoint serves; fix that and rerun "
+            "the same command to write the stage"
+        )
+        return 1
+    for path in written:
         run.out(f"  wrote    {path}")
     run.out(f"next: make deploy STAGE={request.stage}")
     return 0

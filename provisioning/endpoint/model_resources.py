@@ -4,6 +4,7 @@ role and its grants; then the model and its endpoint config. Each step describes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,56 +14,135 @@ from provisioning.iam_documents import ROLE_POLICY_NAME, sagemaker_trust_policy,
 from provisioning.naming import Names, Variant
 from provisioning.plan import Deployment, exists
 
+PUBLIC_ACCESS_BLOCKED = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+# Kept by a rollback: every deploy and stage of the account and region shares the bucket, and
+# another run may be using it this very moment; it costs nothing empty.
+SHARED_BUCKET = "shared by every deploy of this account and region"
+# Kept too: named by its content, so another endpoint's model may read the same object.
+SHARED_ARTIFACT = "named by its content: another endpoint's model may read it"
 
-def ensure_bucket(run: Deployment, bucket: str, tags: list[dict[str, str]]) -> None:
-    """The project's bucket (artifacts, and the Lambda's package): private and encrypted."""
+
+def _bucket_settings(
+    s3: Any, bucket: str, tags: list[dict[str, str]]
+) -> dict[str, Callable[[], Any]]:
+    """The settings the project bucket must have, each with the call that gives it, in the
+    order they are given: the project tag first (it marks the bucket as the project's)."""
+    return {
+        "project tag": lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags[:1]}),
+        "public access blocked": lambda: s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCKED
+        ),
+        "encrypted": lambda: s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration=DEFAULT_ENCRYPTION
+        ),
+    }
+
+
+def _missing_settings(s3: Any, bucket: str, tags: list[dict[str, str]]) -> list[str]:
+    """Which settings the bucket lacks (a run stopped after CreateBucket leaves it bare)."""
+    missing = []
+    try:
+        tagged = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    except ClientError as error:
+        if _s3_code(error) not in ("NoSuchTagSet", "NoSuchTagSetError"):
+            raise
+        tagged = []
+    if tags[0] not in tagged:
+        missing.append("project tag")
+    try:
+        blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except ClientError as error:
+        if _s3_code(error) != "NoSuchPublicAccessBlockConfiguration":
+            raise
+        blocked = {}
+    if not all(blocked.get(key) for key in PUBLIC_ACCESS_BLOCKED):
+        missing.append("public access blocked")
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    except ClientError as error:
+        if _s3_code(error) != "ServerSideEncryptionConfigurationNotFoundError":
+            raise
+        rules = {}
+    if not rules.get("Rules"):
+        missing.append("encrypted")
+    return missing
+
+
+def _s3_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def ensure_bucket(
+    run: Deployment, bucket: str, tags: list[dict[str, str]], project_bucket: bool = True
+) -> None:
+    """The project's bucket (artifacts, locks, the Lambda's packages): private and encrypted. A
+    bucket that exists is checked, not trusted: one a stopped run left bare is repaired (the
+    project's own; a bucket of yours, named with --bucket, only gets a warning)."""
     s3 = run.aws.s3
+    settings = _bucket_settings(s3, bucket, tags)
+    described = f"s3://{bucket} ({', '.join(settings)})"
+    if exists(lambda: s3.head_bucket(Bucket=bucket)):
+        missing = _missing_settings(s3, bucket, tags)
+        if not missing:
+            run.out(f"  exists   {described}")
+        elif run.dry_run:
+            run.out(f"  repair   s3://{bucket}: {', '.join(missing)}  (dry run)")
+        elif project_bucket or "project tag" not in missing:
+            for setting in missing:
+                settings[setting]()
+            run.out(f"  repaired s3://{bucket}: {', '.join(missing)}")
+        else:
+            run.out(f"  warning  s3://{bucket} is not the project's: it lacks {', '.join(missing)}")
+        return
 
     def create() -> None:
         kwargs: dict[str, Any] = {"Bucket": bucket}
         if run.aws.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": run.aws.region}
-        s3.create_bucket(**kwargs)
-        s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
-        s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
-        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags[:1]})
+        try:
+            s3.create_bucket(**kwargs)
+        except ClientError as error:
+            if _s3_code(error) != "BucketAlreadyOwnedByYou":  # another run made it just now
+                raise
+        for give in settings.values():
+            give()
 
-    run.ensure(
-        f"s3://{bucket} (encrypted, public access blocked)",
-        lambda: exists(lambda: s3.head_bucket(Bucket=bucket)),
-        create,
-        lambda: s3.delete_bucket(Bucket=bucket),
-    )
+    run.ensure(described, lambda: False, create, None, kept_because=SHARED_BUCKET)
 
 
 def ensure_artifact(
     run: Deployment, names: Names, artifact: bytes, tags: list[dict[str, str]]
 ) -> None:
+    """Upload the artifact unless it is there. The upload is conditional (If-None-Match: *): of
+    two runs uploading at once, S3 lets one write it and refuses the other, which finds it there."""
     s3 = run.aws.s3
+
+    def upload() -> None:
+        try:
+            s3.put_object(
+                Bucket=names.bucket,
+                Key=names.key,
+                Body=artifact,
+                ServerSideEncryption="AES256",
+                Tagging="&".join(f"{t['Key']}={t['Value']}" for t in tags),
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            if _s3_code(error) not in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise
+
     run.ensure(
         f"s3://{names.bucket}/{names.key}",
         lambda: exists(lambda: s3.head_object(Bucket=names.bucket, Key=names.key)),
-        lambda: s3.put_object(
-            Bucket=names.bucket,
-            Key=names.key,
-            Body=artifact,
-            ServerSideEncryption="AES256",
-            Tagging="&".join(f"{t['Key']}={t['Value']}" for t in tags),
-        ),
-        lambda: s3.delete_object(Bucket=names.bucket, Key=names.key),
+        upload,
+        None,
+        kept_because=SHARED_ARTIFACT,
     )
 
 
@@ -72,7 +152,11 @@ def ensure_role(
     iam = run.aws.iam
 
     def remove() -> None:
-        iam.delete_role_policy(RoleName=names.role, PolicyName=ROLE_POLICY_NAME)
+        try:
+            iam.delete_role_policy(RoleName=names.role, PolicyName=ROLE_POLICY_NAME)
+        except ClientError as error:
+            if not is_missing(error):  # a run stopped before it gave the role its policy
+                raise
         iam.delete_role(RoleName=names.role)
 
     run.ensure(

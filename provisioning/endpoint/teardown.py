@@ -1,11 +1,17 @@
-"""Tear down an endpoint made by scripts.deploy_endpoint: autoscaling, endpoint, configs, models.
+"""Tear down an endpoint made by scripts.deploy_endpoint: autoscaling, endpoint, alarms, configs,
+models; and keep only the last few configs of a live endpoint.
 
-Only resources tagged project=sagemaker-proxy are touched, found by the names deploy gives
-them (provisioning.naming). A second run finds nothing and does nothing.
+Only resources tagged project=sagemaker-proxy are touched, and only those made for this endpoint:
+tagged with its name, or (made before that tag) named exactly as deploy names them for it, never
+by a prefix ("iris" is not "iris-sre"). A delete acts on what it observed, holds the endpoint's
+lock so that no deploy runs meanwhile, and looks again before each step: an endpoint that is live
+(a deploy made it after all) keeps its alarms, configs and models, and the delete says so and
+fails. A second run finds nothing and does nothing.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -13,30 +19,54 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from provisioning.aws import AwsClients, is_missing, is_ours
+from provisioning.aws import ENDPOINT_TAG_KEY, AwsClients, is_missing, is_ours
 from provisioning.endpoint.alarms import delete_endpoint_alarms
-from provisioning.naming import VARIANT_NAME, stem
+from provisioning.interrupts import Interrupted, interruptible
+from provisioning.naming import VARIANT_NAME, Names, project_bucket, stem
+from provisioning.plan import Deployment, exists
+from provisioning.run_lock import EndpointLock, LockHeld, holding
+
+
+def _tags(aws: AwsClients, arn: str) -> list[dict[str, str]]:
+    return list(aws.sagemaker.list_tags(ResourceArn=arn).get("Tags", []))
 
 
 def _tagged_ours(aws: AwsClients, arn: str) -> bool:
-    return is_ours(aws.sagemaker.list_tags(ResourceArn=arn).get("Tags", []))
+    return is_ours(_tags(aws, arn))
+
+
+def _made_for(endpoint_name: str, name: str, tags: list[dict[str, str]]) -> bool:
+    """Whether a config (or model) of ``name`` and ``tags`` was made for this endpoint."""
+    if not is_ours(tags):
+        return False
+    tagged = {tag["Key"]: tag["Value"] for tag in tags}.get(ENDPOINT_TAG_KEY)
+    if tagged is not None:
+        return tagged == endpoint_name
+    # Made before the endpoint tag: the name deploy gives, exactly (provisioning.naming).
+    return (
+        re.fullmatch(rf"{re.escape(stem(endpoint_name))}-[0-9a-f]{{12}}-[0-9a-f]{{4,6}}", name)
+        is not None
+    )
 
 
 def our_endpoint_configs(aws: AwsClients, endpoint_name: str) -> list[dict[str, Any]]:
-    """Configs this project made for the endpoint (their names start with the endpoint's)."""
+    """Configs this project made for the endpoint, newest first."""
     configs = []
     paginator = aws.sagemaker.get_paginator("list_endpoint_configs")
     for page in paginator.paginate(NameContains=stem(endpoint_name)):
         for summary in page["EndpointConfigs"]:
-            if summary["EndpointConfigName"].startswith(stem(endpoint_name) + "-") and _tagged_ours(
-                aws, summary["EndpointConfigArn"]
-            ):
-                configs.append(
-                    aws.sagemaker.describe_endpoint_config(
-                        EndpointConfigName=summary["EndpointConfigName"]
-                    )
-                )
-    return configs
+            name = summary["EndpointConfigName"]
+            if _made_for(endpoint_name, name, _tags(aws, summary["EndpointConfigArn"])):
+                configs.append(aws.sagemaker.describe_endpoint_config(EndpointConfigName=name))
+    return sorted(configs, key=lambda config: config["CreationTime"], reverse=True)
+
+
+class EndpointIsLive(Exception):
+    """The endpoint exists after all (a deploy made it while the delete ran)."""
+
+
+# How long a delete's lock lasts beyond its longest wait.
+LOCK_MARGIN_MINUTES = 10
 
 
 def delete(
@@ -47,6 +77,52 @@ def delete(
     out: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
     wait_minutes: int = 30,
+    bucket: str | None = None,
+    break_lock: bool = False,
+) -> int:
+    """Exit code: 0 when nothing of the endpoint's is left (or the plan is printed); 1 when
+    something stopped it (a live endpoint, another run, AWS); 128 + the signal when one did."""
+    out(f"{'plan' if dry_run else 'delete'}: {endpoint_name} in {aws.region}")
+    step = "endpoint"
+    try:
+        with interruptible():
+            account = str(aws.sts.get_caller_identity()["Account"])
+            lock_bucket = bucket or project_bucket(account, aws.region)
+            if dry_run or not exists(lambda: aws.s3.head_bucket(Bucket=lock_bucket)):
+                # No bucket, no deploy under way to lock out (a deploy makes it first); what a
+                # deploy makes meanwhile is caught by looking again before each step.
+                return _delete(aws, endpoint_name, keep_model, dry_run, out, wait_minutes)
+            step = "lock"
+            lock = EndpointLock(
+                aws.s3,
+                lock_bucket,
+                endpoint_name,
+                "delete_endpoint",
+                wait_minutes + LOCK_MARGIN_MINUTES,
+            )
+            with holding(lock, break_lock, out):
+                return _delete(aws, endpoint_name, keep_model, dry_run, out, wait_minutes)
+    except Interrupted as signal:
+        out(
+            f"INTERRUPTED ({signal.name}) at {step}: what is deleted is gone, the rest is "
+            "there; the same command deletes the rest"
+        )
+        return signal.exit_code
+    except LockHeld as held:
+        out(f"FAILED: {held}")
+        return 1
+    except EndpointIsLive as live:
+        out(f"FAILED: {live}")
+        return 1
+
+
+def _delete(
+    aws: AwsClients,
+    endpoint_name: str,
+    keep_model: bool,
+    dry_run: bool,
+    out: Callable[[str], None],
+    wait_minutes: int,
 ) -> int:
     sm = aws.sagemaker
 
@@ -57,13 +133,17 @@ def delete(
             call()
             out(f"  deleted  {what}")
 
-    out(f"{'plan' if dry_run else 'delete'}: {endpoint_name} in {aws.region}")
-    try:
-        endpoint = sm.describe_endpoint(EndpointName=endpoint_name)
-    except ClientError as error:
-        if not is_missing(error):
-            raise
-        endpoint = None
+    def still_gone() -> None:
+        """Look again: act only on what was seen, and never over a live endpoint."""
+        if dry_run:
+            return
+        if _described(sm, endpoint_name) is not None:
+            raise EndpointIsLive(
+                f"endpoint {endpoint_name} is live (a deploy made it while this delete ran): "
+                "its alarms, configs and models are kept; run the delete again to remove it"
+            )
+
+    endpoint = _described(sm, endpoint_name)
     if endpoint is not None:
         if not _tagged_ours(aws, endpoint["EndpointArn"]):
             out(
@@ -93,24 +173,77 @@ def delete(
             )
     else:
         out(f"  absent   endpoint {endpoint_name}")
+    still_gone()
     delete_endpoint_alarms(aws, endpoint_name, dry_run, out)
     for config in our_endpoint_configs(aws, endpoint_name):
-        act(
-            f"endpoint config {config['EndpointConfigName']}",
-            partial(sm.delete_endpoint_config, EndpointConfigName=config["EndpointConfigName"]),
-        )
-        if keep_model:
-            continue
-        for variant in config["ProductionVariants"]:
-            try:
-                model = sm.describe_model(ModelName=variant["ModelName"])
-            except ClientError as error:
-                if is_missing(error):
-                    continue
-                raise
-            if _tagged_ours(aws, model["ModelArn"]):
-                act(
-                    f"model {variant['ModelName']}",
-                    partial(sm.delete_model, ModelName=variant["ModelName"]),
-                )
+        still_gone()
+        remove_config(aws, endpoint_name, config, keep_model, act)
+    still_gone()
     return 0
+
+
+def _described(sm: Any, endpoint_name: str) -> dict[str, Any] | None:
+    try:
+        return dict(sm.describe_endpoint(EndpointName=endpoint_name))
+    except ClientError as error:
+        if not is_missing(error):
+            raise
+        return None
+
+
+def remove_config(
+    aws: AwsClients,
+    endpoint_name: str,
+    config: dict[str, Any],
+    keep_model: bool,
+    act: Callable[[str, Callable[[], Any]], None],
+    spare_models: frozenset[str] = frozenset(),
+) -> None:
+    """Delete a config and (unless kept, or spared for a config that stays) its models."""
+    sm = aws.sagemaker
+    act(
+        f"endpoint config {config['EndpointConfigName']}",
+        partial(sm.delete_endpoint_config, EndpointConfigName=config["EndpointConfigName"]),
+    )
+    if keep_model:
+        return
+    for variant in config["ProductionVariants"]:
+        name = variant["ModelName"]
+        if name in spare_models:
+            continue
+        try:
+            model = sm.describe_model(ModelName=name)
+        except ClientError as error:
+            if is_missing(error):
+                continue
+            raise
+        if _made_for(endpoint_name, name, _tags(aws, model["ModelArn"])):
+            act(f"model {name}", partial(sm.delete_model, ModelName=name))
+
+
+def prune_old_configs(run: Deployment, names: Names, keep: int) -> None:
+    """After a deploy that serves: remove the endpoint's configs older than the ``keep`` newest
+    besides the one it serves, and their models (those no remaining config uses). They were kept
+    to go back to; more than a few only clutter the console."""
+    configs = [
+        config
+        for config in our_endpoint_configs(run.aws, names.endpoint)
+        if config["EndpointConfigName"] != names.endpoint_config
+    ]
+    kept, old = configs[:keep], configs[keep:]
+    if not old:
+        return
+    models_in_use = frozenset(
+        variant["ModelName"] for config in kept for variant in config["ProductionVariants"]
+    ) | {names.model}
+    run.out(
+        f"  keeping  the {len(kept)} configs before this one: "
+        + (", ".join(config["EndpointConfigName"] for config in kept) or "none")
+    )
+
+    def act(what: str, call: Callable[[], Any]) -> None:
+        call()
+        run.out(f"  removed  old {what}")
+
+    for config in old:
+        remove_config(run.aws, names.endpoint, config, False, act, models_in_use)

@@ -52,7 +52,7 @@ def test_deploy_creates_everything_and_points_the_stage_at_it(
         t["Key"]: t["Value"]
         for t in aws.sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"])["Tags"]
     }
-    assert tags == {"project": "sagemaker-proxy", "artifact-sha256": sha}
+    assert tags == {"project": "sagemaker-proxy", "artifact-sha256": sha, "endpoint": "iris-test"}
     # And the execution role may be assumed by SageMaker and reads only this artifact's prefix
     role = aws.iam.get_role(RoleName="sagemaker-proxy-iris-test")["Role"]
     assert model["ExecutionRoleArn"] == role["Arn"]
@@ -104,8 +104,8 @@ def test_rerun_creates_nothing(aws: AwsClients, trained_model: Path, chalice_con
     recorder = Recorder(aws)
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 0
-    # Only the smoke test's InvokeEndpoint is not a read.
-    assert recorder.mutating == ["InvokeEndpoint"]
+    # Only the endpoint's lock, taken and given back, and the smoke test are not reads.
+    assert recorder.mutating == ["PutObject", "InvokeEndpoint", "DeleteObject"]
     assert not any("created" in line for line in lines)
 
 
@@ -132,7 +132,7 @@ def test_delete_removes_everything_and_a_second_delete_is_a_no_op(
     assert aws.sagemaker.list_models()["Models"] == []
     recorder = Recorder(aws)
     assert delete(aws, "iris-test", keep_model=False, dry_run=False, out=lambda _: None) == 0
-    assert recorder.mutating == []
+    assert recorder.mutating == ["PutObject", "DeleteObject"]  # the lock, and nothing else
 
 
 def test_delete_dry_run_and_keep_model(
@@ -187,3 +187,31 @@ def test_autoscaling_is_registered_and_removed(
         aws.autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
         == []
     )
+
+
+def test_only_the_last_configs_are_kept_and_the_run_says_which(
+    aws: AwsClients, chalice_config: Path, tmp_path: Path
+) -> None:
+    from scripts import train_model
+    from tests.support import forget_moto_answers, moto_model_answer
+
+    # Given four artifacts deployed in turn to one endpoint (moto has no UpdateEndpoint: the
+    # endpoint is deleted in between, its configs and models kept, as after blue/green updates)
+    lines: list[str] = []
+    for seed in (1, 2, 3, 4):
+        model = tmp_path / f"seed{seed}" / "model.tar.gz"
+        train_model.write_artifacts(model, seed=seed, rounds=5)
+        if seed > 1:
+            aws.sagemaker.delete_endpoint(EndpointName="iris-test")
+        forget_moto_answers(aws.region)
+        moto_model_answer(model, aws.region)
+        code, lines = run_deploy(aws, model, chalice_config)
+        assert code == 0, "\n".join(lines)
+    # Then the one serving and the two before it are left, with their models; the first is gone
+    configs = aws.sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    assert len(configs) == 3
+    serving = aws.sagemaker.describe_endpoint(EndpointName="iris-test")["EndpointConfigName"]
+    assert serving in {config["EndpointConfigName"] for config in configs}
+    assert len(aws.sagemaker.list_models()["Models"]) == 3
+    assert any(line.startswith("  keeping  the 2 configs before this one") for line in lines)
+    assert sum(line.startswith("  removed  old ") for line in lines) == 2  # a config, its model

@@ -145,6 +145,14 @@ def expect_update(
     stubber.add_response("describe_endpoint", settled, {"EndpointName": "iris-test"})
 
 
+def expect_clean_up(stubber: Stubber) -> None:
+    """After a deploy that serves, the endpoint's earlier configs are listed (to keep the last
+    few): none here."""
+    stubber.add_response(
+        "list_endpoint_configs", {"EndpointConfigs": []}, {"NameContains": "iris-test"}
+    )
+
+
 def artifact_left(aws: AwsClients, names: Names) -> bool:
     return (
         bool(aws.s3.list_objects_v2(Bucket=names.bucket).get("KeyCount", 0))
@@ -162,6 +170,7 @@ def test_existing_endpoint_is_updated_blue_green(
 ) -> None:
     names = names_for(trained_model / "model.tar.gz")
     expect_update(sagemaker, names, settled=endpoint("InService", names.endpoint_config))
+    expect_clean_up(sagemaker)
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 0, lines
     assert any("iris-test-old -> " in line and "blue/green" in line for line in lines)
@@ -184,7 +193,9 @@ def test_update_rolled_back_by_sagemaker_fails_and_removes_the_new_config(
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 1
     assert any("FAILED at wait" in line and "failed health checks" in line for line in lines)
-    assert not artifact_left(aws, names) and not bucket_exists(aws, names)
+    # The shared bucket and the content-addressed artifact are kept, and said to be
+    assert artifact_left(aws, names) and bucket_exists(aws, names)
+    assert any(line.startswith("  kept     s3://") for line in lines)
 
 
 def test_update_in_service_with_a_failure_reason_is_a_failure(
@@ -228,7 +239,7 @@ def test_new_endpoint_that_fails_is_removed_with_everything_this_run_made(
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 1
     assert any(line == "FAILED at wait: endpoint is Failed: Image not found" for line in lines)
-    assert not bucket_exists(aws, names)
+    assert bucket_exists(aws, names)  # shared by every deploy of the account: kept
     assert aws.iam.list_roles()["Roles"] == []
     assert (chalice_config / "config.json").read_text() == before
 
@@ -246,7 +257,11 @@ def test_failure_half_way_removes_only_what_this_run_created(
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 1
     assert any(line.startswith("FAILED at model") for line in lines)
-    # The bucket that existed stays; the object and role this run made are gone.
+    # The bucket that existed stays, the artifact too (another endpoint's model may read it, and
+    # the rollback says it kept it); the role this run made is gone, and so is its lock.
     assert bucket_exists(aws, names)
-    assert not artifact_left(aws, names)
+    assert [o["Key"] for o in aws.s3.list_objects_v2(Bucket=names.bucket)["Contents"]] == [
+        names.key
+    ]
+    assert any(line.startswith("  kept     s3://") and names.key in line for line in lines)
     assert aws.iam.list_roles()["Roles"] == []

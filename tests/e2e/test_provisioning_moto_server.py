@@ -13,41 +13,13 @@ import pytest
 import requests
 
 from local_sagemaker import processes
+from tests.e2e.command_runs import run, started_moto_server
 from tests.support import REPO_ROOT, moto_model_answer
 
 
 @pytest.fixture(scope="module")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = processes.free_port()
-    server = processes.start(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT,
-        log=tmp_path_factory.mktemp("moto") / "moto_server.log",
-    )
-    try:
-        processes.wait_for_http(f"http://127.0.0.1:{port}/moto-api/", server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        processes.stop(server)
-
-
-def run(module: str, *args: str, endpoint_url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    yield from started_moto_server(tmp_path_factory)
 
 
 def test_deploy_rerun_delete_and_delete_again(

@@ -16,6 +16,7 @@ from tests.e2e.test_provisioning_failures import (  # the fixtures too: one acco
     ALARMS,
     aws,
     endpoint,
+    expect_clean_up,
     expect_rollback,
     expect_update,
     names_for,
@@ -51,6 +52,7 @@ def test_a_canary_bakes_then_completes(
         settled=endpoint("InService", names.endpoint_config),
         meanwhile=[shifting("ActivatingTraffic", 0.1), shifting("Baking", 0.1)],
     )
+    expect_clean_up(sagemaker)
     code, lines = run_deploy(aws, trained_model / "model.tar.gz", chalice_config)
     assert code == 0, lines
     assert any("shifting traffic (0.1 of the weight)" in line for line in lines)
@@ -72,6 +74,7 @@ def test_linear_steps_are_sent_as_such(
         traffic=linear,
         meanwhile=[shifting("ActivatingTraffic", 0.2), shifting("ActivatingTraffic", 0.4)],
     )
+    expect_clean_up(sagemaker)
     code, lines = run_deploy(
         aws, trained_model / "model.tar.gz", chalice_config, "--traffic", "linear:20:60"
     )
