@@ -193,9 +193,11 @@ def _steps(
     # The endpoint serves: what this run made is no longer to be undone.
     run.undo.clear()
     run.kept.clear()
-    if request.wait and request.keep_configs:
+    if request.wait:
         progress.step = "clean up"
-        prune_old_configs(run, names, request.keep_configs)
+        prune_old_configs(
+            run, names, request.keep_configs, request.role_arn is None, aws.region, account
+        )
     return 0
 
 

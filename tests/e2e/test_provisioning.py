@@ -215,3 +215,11 @@ def test_only_the_last_configs_are_kept_and_the_run_says_which(
     assert len(aws.sagemaker.list_models()["Models"]) == 3
     assert any(line.startswith("  keeping  the 2 configs before this one") for line in lines)
     assert sum(line.startswith("  removed  old ") for line in lines) == 2  # a config, its model
+    # And the role reads only the three artifacts those models read
+    document = aws.iam.get_role_policy(
+        RoleName="sagemaker-proxy-iris-test", PolicyName=ROLE_POLICY_NAME
+    )["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    reads = [s for s in document["Statement"] if s["Action"] == "s3:GetObject"]
+    assert len(reads) == 3
+    assert any(line.startswith("  narrowed ") for line in lines)
