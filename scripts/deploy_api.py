@@ -26,10 +26,11 @@ from provisioning import checks
 from provisioning.api.gateway import GatewayConfigError, GatewaySettings
 from provisioning.api.package import DeployFailed, package, with_code_in_s3
 from provisioning.api.preflight import PreflightFailed, StageTarget, preflight
-from provisioning.api.stacks import delete_stack, deploy_stack
+from provisioning.api.stacks import delete_stack, deploy_stack, stack_status
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.model_resources import ensure_bucket
+from provisioning.interrupts import Interrupted, interruptible, shielded
 from provisioning.naming import project_bucket, stack_name
 from provisioning.plan import Deployment, exists
 
@@ -77,7 +78,11 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
         if args.dry_run:
             out(f"  deploy   stack {stack} from {built / 'sam.json'}  (dry run: not deployed)")
             return 0
-        result = deploy_stack(cfn, stack, body, project_tags(), out)
+        with interruptible():
+            result = deploy_stack(cfn, stack, body, project_tags(), out)
+    except Interrupted as signal:
+        out(interrupted_stack(cfn, stack, signal))
+        return signal.exit_code
     except DeployFailed as error:
         out(f"deploy_api failed: {error}")
         return 1
@@ -92,6 +97,22 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
             "--query value --output text"
         )
     return 0
+
+
+def interrupted_stack(cfn: Any, stack: str, signal: Interrupted) -> str:
+    """What a signal during the stack's deploy leaves: CloudFormation carries on by itself with
+    what it was given (and rolls back by itself if that fails), so say where the stack stands."""
+    with shielded():
+        try:
+            status = stack_status(cfn, stack)
+        except AWS_ERRORS:
+            status = None
+    where = f"stack {stack} is {status}" if status else f"stack {stack} was not made"
+    return (
+        f"INTERRUPTED ({signal.name}): {where}; CloudFormation carries on with what it was "
+        "given and rolls back by itself if that fails; run the same command again once it "
+        "settles"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -131,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.delete:
             return delete_stack(aws.cloudformation, stack_name(args.stage), print)
         return deploy(args, aws, aws.cloudformation, print)
+    except KeyboardInterrupt:
+        print("INTERRUPTED (SIGINT) before the stack was touched")
+        return 130
     except AWS_ERRORS as error:
         print(f"deploy_api failed: {checks.one_line(error)}")
         return 1

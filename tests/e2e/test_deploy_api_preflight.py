@@ -261,3 +261,35 @@ def test_a_stage_whose_signature_file_is_broken_is_refused(
     signature.write_text(signature.read_text()[:-30])
     code, lines = run_deploy_api(moto_aws, cfn[0], chalice_config, tmp_path)
     refused(code, lines, "dev.json: not a JSON file", moto_aws)
+
+
+def test_ctrl_c_while_the_stack_deploys_says_where_it_stands_in_one_line(
+    cfn: tuple[Any, Stubber],
+    moto_aws: AwsClients,
+    lambda_limits: Stubber,
+    chalice_config: Path,
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    client, stubber = cfn
+    stage_pointed_at_endpoint(chalice_config)
+    create_endpoint(moto_aws)
+    lambda_limits.add_response("get_account_settings", account_settings(unreserved=990))
+    stubber.add_client_error("describe_stacks", "ValidationError", f"Stack {STACK} does not exist")
+    stubber.add_response("create_change_set", {"Id": "arn:cs"}, None)
+    stubber.add_response("describe_change_set", {"Status": "CREATE_COMPLETE"}, None)
+    stubber.add_response("execute_change_set", {}, None)
+    # Given Ctrl-C pressed just after CloudFormation was told to go ahead
+    client.meta.events.register(
+        "after-call.cloudformation.ExecuteChangeSet",
+        lambda **_: signal.raise_signal(signal.SIGINT),
+    )
+    stubber.add_response("describe_stacks", stack("CREATE_IN_PROGRESS"), None)
+    code, lines = run_deploy_api(moto_aws, client, chalice_config, tmp_path)
+    # Then it stops with Ctrl-C's code and one line saying CloudFormation carries on
+    assert code == 130
+    assert lines[-1].startswith(
+        "INTERRUPTED (SIGINT): stack sagemaker-proxy-dev is CREATE_IN_PROGRESS"
+    )
+    assert "rolls back by itself" in lines[-1]
