@@ -7,6 +7,15 @@ process that receives SIGTERM and drains its workers). Settings, from the enviro
 - ``SAGEMAKER_MODEL_SERVER_WORKERS``: worker processes (default: one per CPU)
 - ``SAGEMAKER_MODEL_SERVER_TIMEOUT``: seconds a request may take (default 60, SageMaker's own limit)
 - ``SAGEMAKER_GRACEFUL_TIMEOUT``: seconds in-flight requests get after SIGTERM (default 20)
+- ``OMP_NUM_THREADS``: 1 unless set, as the built-in container sets it (serving.py,
+  ``set_default_serving_env_if_unspecified`` at v3.0-5): each worker predicts on one thread;
+  left unset, every worker's OpenMP threads spin against the others' (seen: 4 per worker on 2
+  cores, a third of the throughput).
+
+Workers are gunicorn's threaded ones, which keep a client's connection open between requests
+(SageMaker's front end and the built-in container's gevent workers keep them alive; a sync
+worker closes each after one answer). One thread each: a worker answers one request at a time,
+as a built-in container's worker does.
 """
 
 from __future__ import annotations
@@ -46,6 +55,10 @@ def gunicorn_command(environ: Mapping[str, str]) -> list[str]:
         f"--workers={workers}",
         f"--timeout={timeout}",
         f"--graceful-timeout={graceful}",
+        "--worker-class=gthread",
+        "--threads=1",
+        # As the built-in container's workers (serve.py: "keepalive": 60).
+        "--keep-alive=60",
         "--access-logfile=-",
         "--error-logfile=-",
         # gunicorn 27's control socket lives under $HOME, which the image's user has none of and
@@ -68,6 +81,7 @@ def main(argv: list[str]) -> int:
     except SettingError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.execv(command[0], command)
     return 0  # not reached: execv replaces this process
 

@@ -9,11 +9,13 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+import xgboost as xgb
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from serving.model import ModelInputError, XGBoostModel, format_csv, format_json
+from serving.model import ModelInputError, XGBoostModel, format_csv, json_bytes
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -97,6 +99,7 @@ def invoke(model: XGBoostModel, request: Request, inputs: frozenset[str]) -> Res
     if not payload:
         return Response(status=204)  # serve.py:209-211
     content_type = media_type(request.content_type)
+    data: np.ndarray | xgb.DMatrix
     if content_type in (CSV, "csv") and CSV in inputs:
         label_size = _parameters(request.content_type).get("label_size", "1")
         if label_size != "1":  # data_utils.py:106-113
@@ -116,6 +119,6 @@ def invoke(model: XGBoostModel, request: Request, inputs: frozenset[str]) -> Res
     probabilities = model.predict(data)
     accept = parse_accept(request.headers.get("Accept"))
     if accept == "application/json":
-        return Response(json.dumps(format_json(probabilities)), content_type="application/json")
+        return Response(json_bytes(probabilities), content_type="application/json")
     # Flask's mimetype="text/csv" (serve.py:249) adds the charset.
     return Response(format_csv(probabilities), content_type="text/csv; charset=utf-8")

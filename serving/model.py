@@ -59,19 +59,28 @@ class XGBoostModel:
         return self.predict(self.parse_csv(payload))
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.predict(xgb.DMatrix(rows))
+        return self.predict(rows)
 
-    def predict(self, data: xgb.DMatrix) -> np.ndarray:
+    def predict(self, data: np.ndarray | xgb.DMatrix) -> np.ndarray:
         """As the built-in container predicts (serve_utils.py:224-259 at v3.0-5): a model saved
         by ``save_model`` is its "xgb_format", which skips the feature-count check
         (serve_utils.py:200-220 applies to pickles only), so fewer columns than features are
-        missing values and more are XGBoost's own error, answered 400 (serve.py:225-229)."""
+        missing values and more are XGBoost's own error, answered 400 (serve.py:225-229).
+
+        Rows of exactly the model's features go to ``inplace_predict``, which reads the array
+        where it is: the same 32-bit values and trees as the container's DMatrix (a test holds
+        the two answers equal, bit for bit), without building a DMatrix, which cost more than the
+        prediction itself (0.37 ms a request)."""
         try:
+            if isinstance(data, np.ndarray) and data.ndim == 2:
+                if data.shape[1] == self.num_features:
+                    return self.booster.inplace_predict(data, validate_features=False)
+                data = xgb.DMatrix(data)
             return self.booster.predict(data, validate_features=False)
         except xgb.core.XGBoostError as error:
             raise ModelInputError(f"Unable to evaluate payload provided: {error}", 400) from None
 
-    def parse_csv(self, payload: bytes) -> xgb.DMatrix:
+    def parse_csv(self, payload: bytes) -> np.ndarray:
         """The built-in container's CSV reading, step for step, so the local endpoint accepts and
         refuses what it does; every failure is 415 (serve_utils.py:118-130, encoder.py:35-56):
         the body stripped, the delimiter sniffed from the first line, each line split, empty
@@ -85,7 +94,14 @@ class XGBoostModel:
                 ["nan" if cell == "" else cell for cell in line.split(delimiter)]
                 for line in text.split("\n")
             ]
-            return xgb.DMatrix(np.array(cells).astype(float))
+            rows = np.array(cells).astype(float)
+            with np.errstate(over="ignore"):  # 1e39 is infinite as a 32-bit float: refused below
+                finite = np.isfinite(rows[~np.isnan(rows)].astype(np.float32)).all()
+            if not finite:
+                # What XGBoost's DMatrix refuses as it is built there ("Input data contains
+                # `inf` or a value too large"): built here too, for its very words.
+                xgb.DMatrix(rows)
+            return rows
         except Exception as error:  # the container catches everything here, as 415
             raise ModelInputError(
                 "Loading csv data failed with Exception, please ensure data is in csv format:\n"
@@ -133,3 +149,17 @@ def format_json(predictions: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     """``encode_predictions_as_json(predictions.tolist())`` (serve_utils.py:533-545 at v3.0-5):
     each row's score, a number or a list of class probabilities."""
     return {"predictions": [{"score": score} for score in predictions.tolist()]}
+
+
+def json_bytes(predictions: np.ndarray) -> bytes:
+    """``json.dumps(format_json(predictions))``, the same bytes, written directly: a float's
+    JSON is its repr (json.encoder's float repr) when it is finite, and json.dumps spent 4.4 ms
+    on a 1000-row answer walking dicts. NaN and infinities take json.dumps's own way."""
+    values = predictions.tolist()
+    if not np.isfinite(predictions).all():
+        return json.dumps(format_json(predictions)).encode()
+    if predictions.ndim == 1:
+        scores = ", ".join(f'{{"score": {value!r}}}' for value in values)
+    else:
+        scores = ", ".join('{"score": [' + ", ".join(map(repr, row)) + "]}" for row in values)
+    return ('{"predictions": [' + scores + "]}").encode()

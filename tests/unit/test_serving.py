@@ -6,13 +6,14 @@ import json
 import tarfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xgboost as xgb
 from werkzeug.test import Client
 
 from local_sagemaker.runtime_api import RuntimeApi
 from serving.container import BUILT_IN_INPUTS, ContainerApp
-from serving.model import XGBoostModel
+from serving.model import XGBoostModel, format_json, json_bytes
 from tests.models import train_own_model
 
 ROWS = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
@@ -240,3 +241,28 @@ def test_each_objective_is_answered_as_the_container_writes_it(
     assert as_json.get_json() == {"predictions": [{"score": score} for score in predictions]}
     as_csv = served.post("/invocations", data=csv, headers={"Content-Type": "text/csv"})
     assert as_csv.get_data() == "".join(f"{score!r}\n" for score in predictions).encode()
+
+
+@pytest.mark.parametrize("objective", ["multi:softprob", "binary:logitraw", "reg:gamma"])
+def test_predicting_in_place_is_the_containers_dmatrix_predict_bit_for_bit(
+    objective: str, tmp_path: Path
+) -> None:
+    own = train_own_model(objective, tmp_path)
+    booster = own.booster()
+    rows = own.rows  # NaN where a value is missing
+    in_place = XGBoostModel(booster).predict(rows)
+    theirs = booster.predict(xgb.DMatrix(rows), validate_features=False)
+    assert in_place.dtype == theirs.dtype and in_place.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize(
+    "predictions",
+    [
+        np.array([0.1, 2.5e-07, 1e20, -3.0], dtype=np.float32),
+        np.array([[0.5, 0.25, 0.25], [1e-08, 0.0, 1.0]], dtype=np.float32),
+        np.array([np.nan, np.inf, 1.0], dtype=np.float32),
+    ],
+    ids=["numbers", "class probabilities", "not finite"],
+)
+def test_the_json_answer_is_json_dumps_byte_for_byte(predictions: np.ndarray) -> None:
+    assert json_bytes(predictions) == json.dumps(format_json(predictions)).encode()
