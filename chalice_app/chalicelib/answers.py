@@ -89,17 +89,19 @@ class AnswerReader:
         labels = self.labels
         answer = self.answer
         if answer is Answer.PROBABILITIES:
-            predictions: list[PredictionBody] = []
-            for row in scores:
-                if len(row) != len(labels):
-                    raise BadAnswer(f"model answered {len(row)} scores for {len(labels)} classes")
-                predictions.append(
-                    {
-                        "label": labels[row.index(max(row))],
-                        "probabilities": dict(zip(labels, row, strict=True)),
-                    }
-                )
-            return predictions
+            classes = len(labels)
+            if any(len(row) != classes for row in scores):
+                wrong = next(len(row) for row in scores if len(row) != classes)
+                raise BadAnswer(f"model answered {wrong} scores for {classes} classes")
+            # Lengths checked above: zip needs no strict, and a comprehension builds the dicts
+            # faster than a loop of appends with the check inside.
+            return [
+                {
+                    "label": labels[row.index(max(row))],
+                    "probabilities": dict(zip(labels, row, strict=False)),
+                }
+                for row in scores
+            ]
         if answer is Answer.VALUE:
             return [{"value": value} for value in scores]
         negative, positive = labels[0], labels[-1]

@@ -11,6 +11,7 @@ from chalicelib.signature import Signature, SignatureError, load_signature
 
 _predictor: SageMakerPredictor | None = None
 _control_client: Any = None
+_signature: Signature | None = None
 
 
 def _client_config(settings: Settings) -> Any:
@@ -47,10 +48,13 @@ def _make_client(service: str, settings: Settings) -> Any:
 def get_signature() -> Signature:
     """The stage's model signature, read once. One that cannot be read is a deployment fault:
     503 with the reason in the log, never a 500."""
-    try:
-        return load_signature(get_settings().signature_path)
-    except SignatureError as error:
-        raise EndpointUnavailable(log_detail=f"configuration: signature {error}") from None
+    global _signature
+    if _signature is None:
+        try:
+            _signature = load_signature(get_settings().signature_path)
+        except SignatureError as error:
+            raise EndpointUnavailable(log_detail=f"configuration: signature {error}") from None
+    return _signature
 
 
 def get_predictor() -> SageMakerPredictor:
@@ -79,9 +83,9 @@ def get_control_client() -> Any:
 
 def use(predictor: SageMakerPredictor | None = None, control_client: Any = None) -> None:
     """Use these instead of making them on first use (a caller with clients of its own: the
-    tests hand in stubbed ones)."""
-    global _predictor, _control_client
-    _predictor, _control_client = predictor, control_client
+    tests hand in stubbed ones); the signature is read again on next use."""
+    global _predictor, _control_client, _signature
+    _predictor, _control_client, _signature = predictor, control_client, None
 
 
 def reset() -> None:

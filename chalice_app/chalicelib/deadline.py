@@ -6,9 +6,10 @@ answer one byte at a time, each inside the read timeout, holds a call for as lon
 
 - On the main thread (where Lambda runs a handler): a real-time alarm (``setitimer``) whose
   handler raises DeadlineExceeded in the call, wherever it waits; urllib3 closes a connection
-  left mid-answer. Two system calls a request; another alarm already set (a test runner's
-  timeout) is put back afterwards, and one due sooner than the deadline is left alone (the
-  worker is used instead).
+  left mid-answer. The handler is installed once, and raises only while a call is armed (an
+  alarm of someone else's goes to the handler that was there before); a request pays the two
+  ``setitimer`` calls. Another alarm already set (a test runner's timeout) is put back
+  afterwards, and one due sooner than the deadline is left alone (the worker is used instead).
 - Elsewhere (`chalice local` serves each request on a thread of its own): the call runs on a
   worker thread and the request thread waits at most until the deadline; a call left behind
   runs on until botocore's own timeouts or the upstream end it, and its answer is dropped.
@@ -53,19 +54,34 @@ def call_within(seconds: float, call: Callable[[], Result]) -> Result:
     return _on_worker(seconds, call)
 
 
+# Whether a call on the main thread is under its alarm now, and the SIGALRM handler there was
+# before ours (an alarm that is not ours goes to it).
+_armed = False
+_before: Any = signal.SIG_DFL
+
+
 def _expire(signum: int, frame: FrameType | None) -> None:
-    raise DeadlineExceeded
+    if _armed:
+        raise DeadlineExceeded
+    if callable(_before):
+        _before(signum, frame)
+    elif _before == signal.SIG_DFL:  # what SIGALRM does by default: end the process
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGALRM)
 
 
 def _with_alarm(seconds: float, call: Callable[[], Result]) -> Result:
+    global _armed, _before
     started = time.monotonic()
-    previous_handler = signal.signal(signal.SIGALRM, _expire)
+    if signal.getsignal(signal.SIGALRM) is not _expire:  # once (and again if someone replaced it)
+        _before = signal.signal(signal.SIGALRM, _expire)
     previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    _armed = True
     try:
         return call()
     finally:
+        _armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay:
             left = max(previous_delay - (time.monotonic() - started), 0.001)
             signal.setitimer(signal.ITIMER_REAL, left, previous_interval)

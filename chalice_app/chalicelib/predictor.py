@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class PredictionResult:
     upstream_ms: float
 
 
-def to_csv(rows: list[list[Cell]], missing: bool = False, booleans: bool = False) -> bytes:
+def to_csv(rows: Sequence[Sequence[Cell]], missing: bool = False, booleans: bool = False) -> bytes:
     """Header-less CSV in the model's feature order, as the built-in XGBoost container reads it:
     a missing value (None) is an empty cell, a boolean 1 or 0. ``missing``/``booleans``: whether
     the rows may hold them (no number's text holds "null", "true" or "false")."""
@@ -63,7 +64,9 @@ class SageMakerPredictor:
         # The whole call, retries and the answer's body included (Settings.worst_case_seconds).
         self._budget_seconds = budget_seconds
 
-    def predict(self, rows: list[list[Cell]], deadline: float | None = None) -> PredictionResult:
+    def predict(
+        self, rows: Sequence[Sequence[Cell]], deadline: float | None = None
+    ) -> PredictionResult:
         """``deadline``: the ``time.monotonic()`` by which the caller must have its answer (under
         Lambda, from what the invocation has left); the call gets the smaller of the time until
         then and the stage's budget."""

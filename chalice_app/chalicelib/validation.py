@@ -10,7 +10,9 @@ and the same errors for the same bodies.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import SchemaValidator, ValidationError
@@ -63,8 +65,12 @@ def field_name(index: int) -> str:
 
 
 @cache
-def field_names(count: int) -> tuple[str, ...]:
-    return tuple(field_name(index) for index in range(count))
+def row_getter(count: int) -> Callable[[dict[str, Any]], list[Cell]]:
+    """A record's values in the model's order: C's itemgetter where there are several (its
+    tuple is a row to json.dumps), a list of the one otherwise."""
+    if count == 1:
+        return lambda fields: [fields["f0"]]
+    return itemgetter(*(field_name(index) for index in range(count)))  # type: ignore[return-value]
 
 
 def feature_schema(feature: Feature) -> cs.CoreSchema:
@@ -143,14 +149,14 @@ def request_validator(signature: Signature, max_batch_size: int) -> SchemaValida
 
 def feature_rows(
     raw_body: bytes | str, signature: Signature, max_batch_size: int
-) -> list[list[Cell]]:
+) -> list[Sequence[Cell]]:
     """The body's records as rows in the model's feature order; ValidationError when invalid.
     A cell is a float (the schema hands integers back as floats), a bool, or None (missing)."""
     request = request_validator(signature, max_batch_size).validate_json(raw_body)
     root = request.root
     records = root.instances if isinstance(root, PredictBatch) else [root]
-    names = field_names(len(signature.features))
-    return [[record.__dict__[name] for name in names] for record in records]
+    get = row_getter(len(signature.features))
+    return [get(record.__dict__) for record in records]
 
 
 def describe_problems(error: ValidationError) -> list[dict[str, str]]:

@@ -45,6 +45,23 @@ def test_another_alarm_is_put_back_afterwards() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_an_alarm_of_someone_elses_after_a_call_still_reaches_them() -> None:
+    # Given a handler of someone else's, and a call made under the deadline (which installs
+    # its own handler once, and keeps it)
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        assert call_within(1, lambda: "answer") == "answer"
+        # When their alarm goes off later
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        time.sleep(0.1)
+        # Then it reaches their handler, and no DeadlineExceeded is raised
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_off_the_main_thread_the_worker_gives_up_waiting() -> None:
     outcome: list[object] = []
 
