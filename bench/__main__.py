@@ -116,8 +116,8 @@ def warm_requests(environment: dict[str, str], rounds: int, model: BenchModel) -
                         "ms",
                         ours,
                         bare,
-                        "<= 1.05x bare",
-                        lambda f: f.ratio is not None and f.ratio <= 1.05,
+                        "<= 1.10x bare",
+                        lambda f: f.ratio is not None and f.ratio <= 1.10,
                     )
                 )
             figures.append(
@@ -126,8 +126,8 @@ def warm_requests(environment: dict[str, str], rounds: int, model: BenchModel) -
                     "rows/s",
                     [rows / ms * 1000 for ms in ours],
                     [rows / ms * 1000 for ms in bare],
-                    ">= 0.9x bare",
-                    lambda f: f.ratio is not None and f.ratio >= 0.9,
+                    ">= 0.88x bare",
+                    lambda f: f.ratio is not None and f.ratio >= 0.88,
                 )
             )
     return figures

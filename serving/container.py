@@ -11,8 +11,10 @@ two workers). Until a worker is ready, pings wait and time out, so health still 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import sys
 from pathlib import Path
 
 from werkzeug.routing import Map, Rule
@@ -76,8 +78,19 @@ class ContainerApp(RoutedApp):
             return text_response(error.status, str(error))
 
 
+def mark_pandas_absent() -> None:
+    """XGBoost tries ``import pandas`` twice on every prediction, to see whether its input is a
+    DataFrame. Where pandas is not installed (this image), each try walks sys.path anew (seen:
+    250 µs of a 590 µs one-row prediction). Marked absent once, the import fails at once, as it
+    would anyway. For the image's workers only: a process with other libraries (scikit-learn
+    reads ``sys.modules["pandas"]`` itself) is left as it is."""
+    if importlib.util.find_spec("pandas") is None:
+        sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
+
+
 def create_app() -> ContainerApp:
     """gunicorn's app factory: ``serving.container:create_app()``, called in each worker."""
+    mark_pandas_absent()
     app = ContainerApp(Path(os.environ.get("SM_MODEL_DIR", DEFAULT_MODEL_DIR)))
     # In the worker, after the fork: no OpenMP state is shared across processes.
     app.load()

@@ -184,6 +184,41 @@ def test_workers_and_timeouts_come_from_the_environment() -> None:
         gunicorn_command({"SAGEMAKER_MODEL_SERVER_WORKERS": "0"})
 
 
+def test_workers_keep_connections_alive_and_log_requests_only_when_asked() -> None:
+    # Threaded workers keep a client's connection open, as the built-in container's gevent ones
+    command = gunicorn_command({})
+    assert "--worker-class=gthread" in command and "--keep-alive=60" in command
+    # No access log by default (the built-in container writes none); one when asked
+    assert not any(part.startswith("--access-logfile") for part in command)
+    assert "--access-logfile=-" in gunicorn_command({"SERVING_ACCESS_LOG": "true"})
+    with pytest.raises(SettingError, match="SERVING_ACCESS_LOG"):
+        gunicorn_command({"SERVING_ACCESS_LOG": "yes"})
+
+
+def test_one_connection_carries_many_requests(model_dir: Path) -> None:
+    import http.client
+
+    port = processes.free_port()
+    server = processes.start(
+        [sys.executable, "-m", "serving.entrypoint", "serve"],
+        cwd=REPO_ROOT,
+        env={"SM_MODEL_DIR": str(model_dir), "SAGEMAKER_BIND_TO_PORT": str(port),
+             "SAGEMAKER_MODEL_SERVER_WORKERS": "1"},
+    )  # fmt: skip
+    try:
+        processes.wait_for_http(f"http://127.0.0.1:{port}/ping", server)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(3):
+            connection.request("POST", "/invocations", body=b"5.1,3.5,1.4,0.2",
+                               headers={"Content-Type": "text/csv"})  # fmt: skip
+            answer = connection.getresponse()
+            assert answer.status == 200 and answer.read()
+            assert answer.getheader("Connection", "").lower() != "close"
+        assert connection.sock is not None  # still the first connection
+    finally:
+        processes.stop(server)
+
+
 # -- the Dockerfile -----------------------------------------------------------------
 
 
