@@ -44,32 +44,33 @@ def _bucket_settings(
     }
 
 
+def _read(call: Callable[[], Any], absent: str) -> Any:
+    """A bucket setting, or None when S3 says the bucket has none (error code ``absent``)."""
+    try:
+        return call()
+    except ClientError as error:
+        if _s3_code(error) != absent:
+            raise
+        return None
+
+
 def _missing_settings(s3: Any, bucket: str, tags: list[dict[str, str]]) -> list[str]:
     """Which settings the bucket lacks (a run stopped after CreateBucket leaves it bare)."""
+    tagged = _read(lambda: s3.get_bucket_tagging(Bucket=bucket)["TagSet"], "NoSuchTagSet")
+    blocked = _read(
+        lambda: s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"],
+        "NoSuchPublicAccessBlockConfiguration",
+    )
+    encryption = _read(
+        lambda: s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"],
+        "ServerSideEncryptionConfigurationNotFoundError",
+    )
     missing = []
-    try:
-        tagged = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
-    except ClientError as error:
-        if _s3_code(error) not in ("NoSuchTagSet", "NoSuchTagSetError"):
-            raise
-        tagged = []
-    if tags[0] not in tagged:
+    if tags[0] not in (tagged or []):
         missing.append("project tag")
-    try:
-        blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    except ClientError as error:
-        if _s3_code(error) != "NoSuchPublicAccessBlockConfiguration":
-            raise
-        blocked = {}
-    if not all(blocked.get(key) for key in PUBLIC_ACCESS_BLOCKED):
+    if not all((blocked or {}).get(key) for key in PUBLIC_ACCESS_BLOCKED):
         missing.append("public access blocked")
-    try:
-        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-    except ClientError as error:
-        if _s3_code(error) != "ServerSideEncryptionConfigurationNotFoundError":
-            raise
-        rules = {}
-    if not rules.get("Rules"):
+    if not (encryption or {}).get("Rules"):
         missing.append("encrypted")
     return missing
 

@@ -17,7 +17,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.aws_gate import AwsGate, aws_gate
+from tests.e2e.aws_gate import AwsGate, Hold, aws_gate
 from tests.e2e.command_runs import REGION, run, start, started_moto_server
 from tests.support import moto_model_answer
 
@@ -56,6 +56,17 @@ def aws(moto: str) -> dict[str, Any]:
 def deploy_args(endpoint: str, model: Path, config: Path, *extra: str) -> list[str]:
     return ["--endpoint-name", endpoint, "--model", str(model), "--chalice-config-dir",
             str(config), "--stage", "dev", *extra]  # fmt: skip
+
+
+def deploy_held_at(
+    gate: AwsGate, operation: str, endpoint: str, model: Path, config: Path, after: bool = False
+) -> tuple[Hold, subprocess.Popen[str]]:
+    """A deploy started as a process of its own, and held at its first call of ``operation``."""
+    held = gate.hold(operation, after=after)
+    process = start("scripts.deploy_endpoint", *deploy_args(endpoint, model, config),
+                    endpoint_url=gate.url)  # fmt: skip
+    assert held.reached.wait(60), gate.calls
+    return held, process
 
 
 def what_exists(aws: dict[str, Any]) -> dict[str, list[str]]:
@@ -172,10 +183,7 @@ def test_two_deploys_of_one_endpoint_never_interleave(
 ) -> None:
     model = trained_model / "model.tar.gz"
     # Given a deploy under way (held as it creates the model)
-    held = gate.hold("CreateModel")
-    first = start("scripts.deploy_endpoint", *deploy_args("iris-two", model, chalice_config),
-                  endpoint_url=gate.url)  # fmt: skip
-    assert held.reached.wait(60), gate.calls
+    held, first = deploy_held_at(gate, "CreateModel", "iris-two", model, chalice_config)
     calls_before = len(gate.calls)
     # When a second deploy of the same endpoint starts
     second = run("scripts.deploy_endpoint", *deploy_args("iris-two", model, chalice_config),
@@ -209,10 +217,7 @@ def test_a_failed_deploy_of_one_endpoint_leaves_the_artifact_another_uses(
     for path in chalice_config.iterdir():
         (other_config / path.name).write_bytes(path.read_bytes())
     # Given a deploy of one endpoint that uploaded the artifact and is now making its model
-    held = gate.hold("CreateModel")
-    failing = start("scripts.deploy_endpoint", *deploy_args("iris-a", model, chalice_config),
-                    endpoint_url=gate.url)  # fmt: skip
-    assert held.reached.wait(60), gate.calls
+    held, failing = deploy_held_at(gate, "CreateModel", "iris-a", model, chalice_config)
     # And a deploy of another endpoint of the same artifact, which finds it there and completes
     other = run("scripts.deploy_endpoint", *deploy_args("iris-b", model, other_config),
                 endpoint_url=gate.url)  # fmt: skip
@@ -233,10 +238,7 @@ def test_delete_waits_for_no_deploy_and_touches_nothing_while_one_runs(
     gate: AwsGate, aws: dict[str, Any], trained_model: Path, chalice_config: Path
 ) -> None:
     model = trained_model / "model.tar.gz"
-    held = gate.hold("CreateEndpoint")
-    deploying = start("scripts.deploy_endpoint", *deploy_args("iris-race", model, chalice_config),
-                      endpoint_url=gate.url)  # fmt: skip
-    assert held.reached.wait(60), gate.calls
+    held, deploying = deploy_held_at(gate, "CreateEndpoint", "iris-race", model, chalice_config)
     before = what_exists(aws)
     deleting = run("scripts.delete_endpoint", "--endpoint-name", "iris-race", endpoint_url=gate.url)
     assert deleting.returncode == 1, deleting.stdout + deleting.stderr
