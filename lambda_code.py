@@ -1,5 +1,5 @@
 """The Lambda's own modules, for the code on this side that must read what the proxy reads the
-way the proxy reads it: the model's signature, its answers, its CSV. Chalice ships only
+way the proxy reads it: the model's signature, its records, its answers, its CSV. Chalice ships only
 ``chalice_app/`` (app.py and chalicelib/), so they live there and are imported from there."""
 
 from __future__ import annotations
@@ -11,6 +11,6 @@ from paths import CHALICE_DIR
 if str(CHALICE_DIR) not in sys.path:
     sys.path.append(str(CHALICE_DIR))
 
-from chalicelib import answers, predictor, settings, signature
+from chalicelib import answers, predictor, settings, signature, validation
 
-__all__ = ["answers", "predictor", "settings", "signature"]
+__all__ = ["answers", "predictor", "settings", "signature", "validation"]

@@ -11,12 +11,16 @@ data sets as a user would, saved by ``Booster.save_model``, with an example CSV 
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+
+from paths import REPO_ROOT
 
 # Rows the model is not trained on: the example CSV holds them all (so every feature missing in
 # one is optional), and the tests send them.
@@ -136,3 +140,35 @@ def _cell(value: float, boolean: bool, whole: bool) -> str:
 def xgboost_predictions(own: OwnModel, rows: np.ndarray) -> list:
     """What XGBoost itself predicts for the rows (NaN missing), one number or list per row."""
     return own.booster().predict(xgb.DMatrix(rows), validate_features=False).tolist()
+
+
+def import_own(own: OwnModel, output: Path) -> subprocess.CompletedProcess[str]:
+    labels = ["--labels", ",".join(own.labels)] if own.labels else []
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.import_model", "--model", str(own.model),
+         "--example", str(own.example), "--output", str(output), *labels],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def expected_prediction(own: OwnModel, score: float | list[float]) -> dict:
+    """The contract's prediction for XGBoost's own score, decided as the container's
+    predicted_label is (serve_utils.py:290-306)."""
+    labels = own.labels
+    if own.objective == "multi:softprob":
+        assert isinstance(score, list)
+        return {
+            "label": labels[score.index(max(score))],
+            "probabilities": dict(zip(labels, score, strict=True)),
+        }
+    assert isinstance(score, float)
+    if own.objective == "binary:logistic":
+        return {
+            "label": labels[int(score > 0.5)],
+            "probabilities": {labels[0]: 1.0 - score, labels[1]: score},
+        }
+    if own.objective == "binary:logitraw":
+        return {"label": labels[int(score > 0)], "score": score}
+    if own.objective in ("binary:hinge", "multi:softmax"):
+        return {"label": labels[int(score)]}
+    return {"value": score}

@@ -147,6 +147,17 @@ def request_validator(signature: Signature, max_batch_size: int) -> SchemaValida
     return SchemaValidator(request_schema(signature, max_batch_size))
 
 
+@cache
+def record_validator(signature: Signature) -> SchemaValidator:
+    """One record alone, as a line of a batch file is: the API's rules and errors for a record
+    (a key named "instances" is an unknown feature here, not a batch)."""
+    definitions = request_schema(signature, 1)
+    assert definitions["type"] == "definitions"
+    return SchemaValidator(
+        cs.definitions_schema(cs.definition_reference_schema("Record"), definitions["definitions"])
+    )
+
+
 def feature_rows(
     raw_body: bytes | str, signature: Signature, max_batch_size: int
 ) -> list[Sequence[Cell]]:

@@ -18,7 +18,13 @@ import requests
 from local_sagemaker import processes
 from local_sagemaker.stack import Layout, Stack, running_stack
 from paths import REPO_ROOT
-from tests.models import OwnModel, train_own_model, xgboost_predictions
+from tests.models import (
+    OwnModel,
+    expected_prediction,
+    import_own,
+    train_own_model,
+    xgboost_predictions,
+)
 
 # VALID_OBJECTIVES of the container, and objectives it answers with one number outside it.
 CONTAINER_TABLE = (
@@ -26,15 +32,6 @@ CONTAINER_TABLE = (
     "binary:logistic", "binary:logitraw", "binary:hinge", "multi:softmax", "multi:softprob",
 )  # fmt: skip
 OTHERS = ("count:poisson", "survival:cox", "reg:pseudohubererror")
-
-
-def import_own(own: OwnModel, output: Path) -> subprocess.CompletedProcess[str]:
-    labels = ["--labels", ",".join(own.labels)] if own.labels else []
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.import_model", "--model", str(own.model),
-         "--example", str(own.example), "--output", str(output), *labels],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=CONTAINER_TABLE + OTHERS)
@@ -48,29 +45,6 @@ def served(
     assert imported.returncode == 0, imported.stderr
     with running_stack(folder / "build" / "model.tar.gz", Layout.isolated(folder)) as stack:
         yield own, stack
-
-
-def expected_prediction(own: OwnModel, score: float | list[float]) -> dict:
-    """The contract's prediction for XGBoost's own score, decided as the container's
-    predicted_label is (serve_utils.py:290-306)."""
-    labels = own.labels
-    if own.objective == "multi:softprob":
-        assert isinstance(score, list)
-        return {
-            "label": labels[score.index(max(score))],
-            "probabilities": dict(zip(labels, score, strict=True)),
-        }
-    assert isinstance(score, float)
-    if own.objective == "binary:logistic":
-        return {
-            "label": labels[int(score > 0.5)],
-            "probabilities": {labels[0]: 1.0 - score, labels[1]: score},
-        }
-    if own.objective == "binary:logitraw":
-        return {"label": labels[int(score > 0)], "score": score}
-    if own.objective in ("binary:hinge", "multi:softmax"):
-        return {"label": labels[int(score)]}
-    return {"value": score}
 
 
 def test_every_answer_is_xgboosts_own_prediction_labelled_by_the_contract(

@@ -1,0 +1,144 @@
+"""Score a file of records by the model's signature, as the API would answer each one.
+
+    python -m scripts.batch_score --input records.csv --output scored.csv [--id-column id]
+
+CSV with a header (or JSON Lines, one record a line) in; the same format out, one row per valid
+record in input order: the id columns, then the prediction (label and each class's probability,
+or the value). A record the API would refuse goes to the rejects file (its line, its ids, the
+API's field errors) and never to the model. Scored here with the serving image's own code.
+Stopped anywhere, the same command resumes where the last checkpoint was; nothing is written
+twice, and --output appears whole at the end. An s3:// input runs SageMaker Batch Transform on
+a stage's model instead (see --help's AWS options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from artifacts.binding import BindingError, bound_signature
+from batch.inputs import FORMATS, InputError, format_of
+from batch.local_run import BatchFiles, TooManyRejects, score_file
+from batch.scoring import BatchScorer
+from paths import MODEL_ARTIFACT
+from provisioning.interrupts import Interrupted, interruptible
+from serving.model import XGBoostModel
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.batch_score", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("--input", required=True, help="the records: a local file or s3://bucket/key")
+    p.add_argument("--output", required=True, help="where the scored records go")
+    p.add_argument(
+        "--id-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a column (or JSON key) carried through to the output untouched, not sent to the "
+        "model; repeat for several",
+    )
+    p.add_argument(
+        "--rejects",
+        type=Path,
+        help="the rejected records, as JSON Lines (default: <output>.rejects.jsonl)",
+    )
+    p.add_argument(
+        "--max-rejects",
+        type=int,
+        metavar="N",
+        help="stop once more than N records are rejected (default: never stop)",
+    )
+    p.add_argument(
+        "--format",
+        choices=sorted(set(FORMATS.values())),
+        help="the input's format (default: by its extension, .csv, .jsonl or .ndjson)",
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=MODEL_ARTIFACT,
+        help="the artifact to score with (default: build/model.tar.gz)",
+    )
+    p.add_argument("--signature", type=Path, help="its signature (default: beside it)")
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=10_000,
+        help="records scored and checkpointed at a time (default: 10000)",
+    )
+    p.add_argument(
+        "--restart",
+        action="store_true",
+        help="start over, dropping an interrupted run's partial output",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.input.startswith("s3://") or args.output.startswith("s3://"):
+        print("batch_score: s3:// paths run Batch Transform: not built yet", file=sys.stderr)
+        return 2
+    return score_locally(args)
+
+
+def score_locally(args: argparse.Namespace) -> int:
+    def refuse(message: str) -> int:
+        print(f"batch_score: {message}", file=sys.stderr)
+        return 2
+
+    if args.chunk_rows < 1 or (args.max_rejects is not None and args.max_rejects < 0):
+        return refuse("--chunk-rows must be 1 or more, --max-rejects 0 or more")
+    kind = args.format or format_of(args.input)
+    if kind is None:
+        return refuse(f"{args.input}: say its format with --format (csv or jsonl)")
+    output = Path(args.output)
+    files = BatchFiles(
+        Path(args.input), output, args.rejects or output.with_name(output.name + ".rejects.jsonl")
+    )
+    if not args.model.is_file():
+        return refuse(f"{args.model} not found (make one with `make model` or import_model)")
+    try:
+        signature = bound_signature(args.model, args.signature)
+        model = XGBoostModel.from_artifact(args.model)
+    except (BindingError, ValueError) as error:
+        return refuse(f"refused: {error}")
+    try:
+        with interruptible():
+            summary = score_file(
+                files,
+                signature,
+                BatchScorer(signature, model),
+                kind,
+                args.id_column,
+                chunk_rows=args.chunk_rows,
+                max_rejects=args.max_rejects,
+                restart=args.restart,
+            )
+    except (InputError, ValueError) as error:
+        return refuse(str(error))
+    except TooManyRejects as error:
+        print(f"batch_score: stopped: {error}", file=sys.stderr)
+        return 1
+    except Interrupted as stop:
+        print(
+            f"batch_score: {stop.name}: stopped; what was scored is kept: rerun the same "
+            "command to resume",
+            file=sys.stderr,
+        )
+        return stop.exit_code
+    resumed = f" (resumed after line {summary.resumed_at_line})" if summary.resumed_at_line else ""
+    print(
+        f"scored {summary.rows:,} records{resumed}, rejected {summary.rejected:,}, "
+        f"{summary.rows_per_second:,.0f} records/s this run"
+    )
+    print(f"output:  {files.output}")
+    print(f"rejects: {files.rejects}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
