@@ -18,10 +18,18 @@ import sys
 from pathlib import Path
 
 from artifacts.binding import BindingError, bound_signature
-from batch.inputs import FORMATS, InputError, format_of
+from batch.inputs import CSV, FORMATS, InputError, format_of
 from batch.local_run import BatchFiles, TooManyRejects, score_file
+from batch.outputs import Output
 from batch.scoring import BatchScorer
-from paths import MODEL_ARTIFACT
+from batch.transform import MAX_PAYLOAD_MB, S3Location, TransformRefused, TransformRequest
+from batch.transform_run import TransformFailed, run_transform
+from lambda_code import signature as sig
+from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
+from provisioning import checks
+from provisioning.api.preflight import StageTarget
+from provisioning.aws import AwsClients
+from provisioning.checks import AWS_ERRORS
 from provisioning.interrupts import Interrupted, interruptible
 from serving.model import XGBoostModel
 
@@ -74,15 +82,94 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start over, dropping an interrupted run's partial output",
     )
+    aws = p.add_argument_group(
+        "on AWS (an s3:// --input: SageMaker Batch Transform on the stage's model; the input is "
+        "CSV without a header, the id columns first, then the features in the model's order)"
+    )
+    aws.add_argument("--stage", default="dev", help="whose endpoint's model scores (default: dev)")
+    aws.add_argument("--instance-type", default="ml.m5.large", help="default: ml.m5.large")
+    aws.add_argument("--instance-count", type=int, default=1, help="default: 1")
+    aws.add_argument(
+        "--max-payload-mb",
+        type=int,
+        default=MAX_PAYLOAD_MB,
+        help=f"records sent to the model at a time, in MB (default and most: {MAX_PAYLOAD_MB})",
+    )
+    aws.add_argument("--kms-key", help="a KMS key ARN for the output and the instances' volumes")
+    aws.add_argument("--region", help="default: the region the stage's endpoint is in")
+    aws.add_argument(
+        "--chalice-config-dir", type=Path, default=CHALICE_CONFIG_DIR, help=argparse.SUPPRESS
+    )
+    aws.add_argument("--wait-minutes", type=float, default=24 * 60, help="longest wait for the job")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.input.startswith("s3://") or args.output.startswith("s3://"):
-        print("batch_score: s3:// paths run Batch Transform: not built yet", file=sys.stderr)
-        return 2
+        return score_on_aws(args)
     return score_locally(args)
+
+
+def score_on_aws(args: argparse.Namespace) -> int:
+    def refuse(message: str) -> int:
+        print(f"batch_score: {message}", file=sys.stderr)
+        return 2
+
+    local_only = [flag for flag, given in (("--rejects", args.rejects),
+                  ("--max-rejects", args.max_rejects is not None), ("--restart", args.restart),
+                  ("--signature", args.signature)) if given]  # fmt: skip
+    if local_only:
+        return refuse(f"{local_only[0]} is for local files; a transform checks a sample first")
+    try:
+        request = TransformRequest(
+            input=S3Location.parse(args.input, "--input"),
+            output=S3Location.parse(args.output, "--output"),
+            id_columns=tuple(args.id_column),
+            instance_type=args.instance_type,
+            instance_count=args.instance_count,
+            max_payload_mb=args.max_payload_mb,
+            kms_key=args.kms_key,
+        )
+        target = StageTarget.load(args.stage, args.chalice_config_dir)
+    except TransformRefused as error:
+        return refuse(str(error))
+    except (OSError, ValueError) as error:
+        return refuse(f"{args.chalice_config_dir / 'config.json'}: {error}")
+    problem = request.problem() or (
+        f"stage {args.stage} calls no endpoint: deploy one with "
+        f"`python -m scripts.deploy_endpoint --stage {args.stage} ...`"
+        if not target.endpoint_name or target.signature_path is None
+        else None
+    )
+    if problem:
+        return refuse(problem)
+    assert target.signature_path is not None
+    try:
+        signature = sig.read_signature(target.signature_path)
+        Output(CSV, signature, args.id_column)
+    except (sig.SignatureError, ValueError) as error:
+        return refuse(str(error))
+    try:
+        with interruptible():
+            aws = AwsClients.create(args.region or target.region)
+            labelled = run_transform(
+                aws, request, target.endpoint_name, signature, wait_minutes=args.wait_minutes
+            )
+    except TransformRefused as error:
+        return refuse(f"refused, nothing started: {error}")
+    except TransformFailed as error:
+        print(f"batch_score: failed: {error}", file=sys.stderr)
+        return 1
+    except Interrupted as stop:
+        print(f"batch_score: {stop.name}: stopped", file=sys.stderr)
+        return stop.exit_code
+    except AWS_ERRORS as error:
+        print(f"batch_score: {checks.one_line(error)}", file=sys.stderr)
+        return 1
+    for url in labelled:
+        print(f"scored: {url}")
+    return 0
 
 
 def score_locally(args: argparse.Namespace) -> int:
