@@ -10,19 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from batch.transform import (
-    SAMPLE_BYTES,
-    S3Location,
-    TransformRefused,
-    TransformRequest,
-    job_name,
-    price_line,
-    sample_problem,
-    transform_job,
-)
+from batch.transform import TransformRefused, TransformRequest, price_line
 from batch.transform_output import label_object
+from lambda_code import batch_jobs
 from lambda_code import signature as sig
-from provisioning.aws import ARTIFACT_TAG_KEY, AwsClients
+from provisioning.aws import ARTIFACT_TAG_KEY, AwsClients, project_tags
 from provisioning.iam_documents import with_grants
 from provisioning.interrupts import Interrupted, shielded
 
@@ -39,9 +31,7 @@ class TransformFailed(Exception):
 
 def stage_model(sagemaker: Any, endpoint: str, signature: sig.Signature) -> dict[str, Any]:
     """DescribeModel of the model the endpoint serves, when it is the signature's artifact."""
-    described = sagemaker.describe_endpoint(EndpointName=endpoint)
-    config = sagemaker.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    model = batch_jobs.served_model(sagemaker, endpoint)
     tags = sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
     sha = next((tag["Value"] for tag in tags if tag["Key"] == ARTIFACT_TAG_KEY), None)
     if sha != signature.artifact_sha256:
@@ -50,10 +40,10 @@ def stage_model(sagemaker: Any, endpoint: str, signature: sig.Signature) -> dict
             f"{(sha or 'untagged')[:12]}), not the stage's signature's "
             f"({signature.artifact_sha256[:12]}): deploy the stage's model with deploy_endpoint"
         )
-    return dict(model)
+    return model
 
 
-def input_objects(s3: Any, location: S3Location) -> list[dict[str, Any]]:
+def input_objects(s3: Any, location: batch_jobs.S3Location) -> list[dict[str, Any]]:
     """The objects the job will read (every non-empty object under the key or prefix)."""
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=location.bucket, Prefix=location.key
@@ -62,24 +52,6 @@ def input_objects(s3: Any, location: S3Location) -> list[dict[str, Any]]:
     if not objects:
         raise TransformRefused(f"{location.url}: no objects to score")
     return objects
-
-
-def check_input(
-    s3: Any, location: S3Location, objects: list[dict[str, Any]], signature: sig.Signature,
-    id_count: int,
-) -> None:  # fmt: skip
-    """TransformRefused at the first line of the first objects the model could not take."""
-    for item in objects[:SAMPLED_OBJECTS]:
-        body = s3.get_object(
-            Bucket=location.bucket, Key=item["Key"], Range=f"bytes=0-{SAMPLE_BYTES - 1}"
-        )["Body"].read()
-        where = f"s3://{location.bucket}/{item['Key']}"
-        problem = sample_problem(
-            body.decode("utf-8", errors="replace"), signature, id_count, where,
-            complete=item["Size"] <= SAMPLE_BYTES,
-        )  # fmt: skip
-        if problem:
-            raise TransformRefused(problem)
 
 
 def output_key(request: TransformRequest, input_key: str) -> str:
@@ -146,16 +118,20 @@ def run_transform(
     account = aws.sts.get_caller_identity()["Account"]
     model = stage_model(aws.sagemaker, endpoint, signature)
     objects = input_objects(aws.s3, request.input)
-    check_input(aws.s3, request.input, objects, signature, len(request.id_columns))
+    batch_jobs.check_objects(
+        aws.s3, request.input.bucket, objects[:SAMPLED_OBJECTS], signature, len(request.id_columns)
+    )
     total = sum(item["Size"] for item in objects)
-    name = job_name(endpoint)
+    name = batch_jobs.job_name(endpoint)
     out(f"model:  {model['ModelName']} (the model endpoint {endpoint} serves)")
     out(f"input:  {len(objects)} object(s), {total:,} bytes under {request.input.url}, checked")
-    out(price_line(request))
+    out(price_line(request.instance_type, request.instance_count))
     role = grant_role(aws, model["ExecutionRoleArn"], request, account)
     out(f"grant:  {BATCH_POLICY_NAME} of {role}: read the input, write the output")
+    source = {"S3DataType": "S3Prefix", "S3Uri": request.input.url}
+    tags = project_tags(signature.artifact_sha256, endpoint)
     aws.sagemaker.create_transform_job(
-        **transform_job(name, model["ModelName"], request, signature, endpoint)
+        **batch_jobs.transform_job(name, model["ModelName"], source, request.spec, signature, tags)
     )
     out(f"job:    {name} started")
     try:
