@@ -11,6 +11,22 @@ from paths import CHALICE_DIR
 if str(CHALICE_DIR) not in sys.path:
     sys.path.append(str(CHALICE_DIR))
 
-from chalicelib import answers, batch_jobs, predictor, settings, signature, validation
+from chalicelib import (
+    answers,
+    batch_jobs,
+    batch_triggers,
+    predictor,
+    settings,
+    signature,
+    validation,
+)
 
-__all__ = ["answers", "batch_jobs", "predictor", "settings", "signature", "validation"]
+__all__ = [
+    "answers",
+    "batch_jobs",
+    "batch_triggers",
+    "predictor",
+    "settings",
+    "signature",
+    "validation",
+]

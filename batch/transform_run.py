@@ -61,30 +61,41 @@ def output_key(request: TransformRequest, input_key: str) -> str:
     return request.output.key + input_key[len(folder) :] + ".out"
 
 
-def batch_grants(request: TransformRequest, region: str, account: str) -> dict[str, Any]:
-    """What the model's role needs for this job: read the input, write the output and the job's
-    logs (and use the KMS key, when one is named)."""
+def batch_grants_document(
+    source: batch_jobs.S3Location,
+    output: batch_jobs.S3Location,
+    region: str,
+    account: str,
+    kms_key: str | None,
+    manifests: bool = False,
+) -> dict[str, Any]:
+    """What the model's role needs for jobs: read the input (and the manifests that list it,
+    for the stage's batch functions), write the output and the jobs' logs, and use the KMS key
+    when one is named."""
+    reads = [source.arn + "*"]
+    if manifests:
+        reads.append(f"arn:aws:s3:::{output.bucket}/{output.key}manifests/*")
     statements: list[dict[str, Any]] = [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": request.input.arn + "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": reads},
         {
             "Effect": "Allow",
             "Action": "s3:ListBucket",
-            "Resource": f"arn:aws:s3:::{request.input.bucket}",
-            "Condition": {"StringLike": {"s3:prefix": request.input.key + "*"}},
+            "Resource": f"arn:aws:s3:::{source.bucket}",
+            "Condition": {"StringLike": {"s3:prefix": source.key + "*"}},
         },
-        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": request.output.arn + "*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": output.arn + "*"},
         {
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws/sagemaker/TransformJobs:*",
         },
     ]
-    if request.kms_key:
+    if kms_key:
         statements.append(
             {
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"],
-                "Resource": request.kms_key,
+                "Resource": kms_key,
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
@@ -98,7 +109,10 @@ def grant_role(aws: AwsClients, role_arn: str, request: TransformRequest, accoun
         existing = json.loads(document) if isinstance(document, str) else document
     except aws.iam.exceptions.NoSuchEntityException:
         existing = None
-    granted = with_grants(existing, batch_grants(request, aws.region, account))
+    wanted = batch_grants_document(
+        request.input, request.output, aws.region, account, request.kms_key
+    )
+    granted = with_grants(existing, wanted)
     aws.iam.put_role_policy(
         RoleName=role, PolicyName=BATCH_POLICY_NAME, PolicyDocument=json.dumps(granted)
     )

@@ -1,10 +1,14 @@
 """Routes of the SageMaker proxy. Everything else lives in chalicelib/."""
 
+from typing import Any
+from urllib.parse import unquote_plus
+
 from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import CloudWatchEvent, Request
 from pydantic_core import to_json
 
 from chalicelib import exchange, service
+from chalicelib.batch_triggers import ARRIVAL_FUNCTION, SCHEDULE_FUNCTION, BatchTriggers
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.boundary import http_boundary
 from chalicelib.cors import preflight
@@ -57,6 +61,30 @@ def health_preflight() -> Response:
 @app.route("/openapi.json", methods=["OPTIONS"])
 def openapi_preflight() -> Response:
     return preflight("GET,OPTIONS")
+
+
+# Batch scoring, for stages that ask for it (scripts.batch_triggers): a Batch Transform job for
+# new CSV under the stage's input prefix, as it arrives and/or on a schedule. Each is a Lambda of
+# its own, with its own policy (.chalice/policy-<stage>-batch.json); a stage without them has none.
+_batch = BatchTriggers.from_environ()
+if _batch.on_arrival:
+
+    @app.on_cw_event(_batch.arrival_pattern(), name=ARRIVAL_FUNCTION)
+    def score_on_arrival(event: CloudWatchEvent) -> dict[str, Any]:
+        from chalicelib import batch_starts
+
+        key = event.detail["object"]["key"]
+        # S3 may send the key URL-encoded ("a+b.csv" for "a b.csv"): either form may be it.
+        return batch_starts.start_job(arrived=[key, unquote_plus(key)])
+
+
+if _batch.schedule:
+
+    @app.schedule(_batch.schedule, name=SCHEDULE_FUNCTION)
+    def score_on_schedule(event: CloudWatchEvent) -> dict[str, Any]:
+        from chalicelib import batch_starts
+
+        return batch_starts.start_job(arrived=None)
 
 
 def json_response(body: PredictResponseBody) -> Response:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioning.naming import Names, stack_name
+from lambda_code import batch_jobs
+from provisioning.naming import Names, stack_name, stem
 
 # The execution role's one inline policy.
 ROLE_POLICY_NAME = "sagemaker-proxy-model-access"
@@ -117,3 +118,92 @@ def lambda_policy(region: str, account: str, endpoint_name: str, stage: str) -> 
             },
         ],
     }
+
+
+def batch_function_policy(
+    region: str,
+    account: str,
+    endpoint_name: str,
+    stage: str,
+    source: str,
+    output: str,
+    kms_key: str | None = None,
+) -> dict[str, Any]:
+    """The stage's batch functions: read the input prefix and the manifests, write manifests,
+    find the model the one endpoint serves and start jobs named for it. A job's name ends in the
+    time it starts, so its grant names the endpoint's job prefix, not one ARN."""
+    source_at = batch_jobs.S3Location.parse(source, "input")
+    manifests = batch_jobs.S3Location.parse(output, "output").key + "manifests/"
+    output_at = batch_jobs.S3Location.parse(output, "output")
+    sagemaker = f"arn:aws:sagemaker:{region}:{account}"
+    names = stem(endpoint_name).lower()
+    log_groups = [
+        f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{stack_name(stage)}-{function}"
+        for function in ("score_on_arrival", "score_on_schedule")
+    ]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "FindTheServedModel",
+            "Effect": "Allow",
+            "Action": "sagemaker:DescribeEndpoint",
+            "Resource": endpoint_arn(region, account, endpoint_name),
+        },
+        {
+            "Sid": "ReadItsConfigsAndModels",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeModel",
+                "sagemaker:ListTags",
+            ],
+            "Resource": [
+                f"{sagemaker}:endpoint-config/{names}-*",
+                f"{sagemaker}:model/{names}-*",
+            ],
+        },
+        {
+            "Sid": "StartItsJobs",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreateTransformJob", "sagemaker:AddTags"],
+            "Resource": f"{sagemaker}:transform-job/{batch_jobs.job_stem(endpoint_name).lower()}*",
+        },
+        {
+            "Sid": "ListTheInputAndTheManifests",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": sorted(
+                {f"arn:aws:s3:::{source_at.bucket}", f"arn:aws:s3:::{output_at.bucket}"}
+            ),
+            "Condition": {"StringLike": {"s3:prefix": [source_at.key + "*", manifests + "*"]}},
+        },
+        {
+            "Sid": "ReadTheInputAndTheManifests",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [source_at.arn + "*", f"arn:aws:s3:::{output_at.bucket}/{manifests}*"],
+        },
+        {
+            "Sid": "WriteManifests",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": f"arn:aws:s3:::{output_at.bucket}/{manifests}*",
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [*log_groups, *(f"{group}:*" for group in log_groups)],
+        },
+    ]
+    if kms_key:
+        # A job whose volumes and output the key encrypts: SageMaker uses it on the caller's
+        # behalf, by a grant.
+        statements.append(
+            {
+                "Sid": "UseTheJobsKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey", "kms:CreateGrant"],
+                "Resource": kms_key,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -24,8 +24,13 @@ def app_routes() -> dict[str, list[str]]:
     return {path: sorted(methods) for path, methods in app.routes.items()}
 
 
-def package(stage: str, output: Path, config_dir: Path = CHALICE_CONFIG_DIR) -> Path:
-    """``chalice package`` with the gateway template merged in; returns the folder it wrote."""
+def package(
+    stage: str, output: Path, config_dir: Path = CHALICE_CONFIG_DIR, project_dir: Path = CHALICE_DIR
+) -> Path:
+    """``chalice package`` with the gateway template merged in; returns the folder it wrote.
+    ``project_dir``: another copy of the Chalice project (its own .chalice/ then)."""
+    if project_dir != CHALICE_DIR:
+        config_dir = project_dir / ".chalice"
     settings = GatewaySettings.load(stage, config_dir)
     output.mkdir(parents=True, exist_ok=True)
     merge = output / "gateway-merge.json"
@@ -41,7 +46,7 @@ def package(stage: str, output: Path, config_dir: Path = CHALICE_CONFIG_DIR) -> 
             str(merge),
             str(target),
         ],
-        cwd=CHALICE_DIR,
+        cwd=project_dir,
         # Packaging makes no AWS call; the region only fills ARNs in the template.
         env={**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")},
         capture_output=True,
@@ -55,6 +60,9 @@ def package(stage: str, output: Path, config_dir: Path = CHALICE_CONFIG_DIR) -> 
 
 
 def with_code_in_s3(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
-    """The template with the Lambda's code read from S3 (what `aws cloudformation package` does)."""
-    template["Resources"]["APIHandler"]["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
+    """The template with every function's code read from S3 (what `aws cloudformation package`
+    does): the API's and, for a stage that has them, the batch functions' (one package)."""
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
     return template

@@ -36,6 +36,9 @@ class StageTarget:
     policy: dict[str, Any]
     # The signature the stage's Lambda validates by (MODEL_SIGNATURE, in chalicelib/signatures/).
     signature_path: Path | None = None
+    # The stage's batch functions (scripts.batch_triggers) by name, with their policy.
+    batch_functions: tuple[str, ...] = ()
+    batch_policy: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, stage: str, config_dir: Path) -> StageTarget:
@@ -47,12 +50,20 @@ class StageTarget:
         }
         policy_file = config_dir / ours.get("iam_policy_file", f"policy-{stage}.json")
         signature = variables.get(stage_config.SIGNATURE_VARIABLE) or settings.DEFAULT_SIGNATURE
+        functions = ours.get("lambda_functions", {})
+        batch_files = {f.get("iam_policy_file") for f in functions.values()} - {None}
+        batch_policy = None
+        if batch_files:
+            batch_file = config_dir / str(sorted(batch_files)[0])
+            batch_policy = json.loads(batch_file.read_text()) if batch_file.is_file() else {}
         return cls(
             stage=stage,
             endpoint_name=variables.get(stage_config.ENDPOINT_VARIABLE, ""),
             region=variables.get(stage_config.REGION_VARIABLE) or None,
             policy=json.loads(policy_file.read_text()) if policy_file.is_file() else {},
             signature_path=config_dir.parent / "chalicelib" / "signatures" / signature,
+            batch_functions=tuple(sorted(functions)),
+            batch_policy=batch_policy,
         )
 
 
@@ -83,6 +94,24 @@ def check_policy(target: StageTarget, region: str, account: str) -> None:
             f"policy-{target.stage}.json grants SageMaker on {', '.join(resources) or 'nothing'}, "
             f"not {wanted}: rerun `python -m scripts.deploy_endpoint --stage {target.stage}` "
             "in this account and region"
+        )
+
+
+def check_batch_policy(target: StageTarget, region: str, account: str) -> None:
+    """The stage's batch functions look for the model of this endpoint, in this account and
+    region (scripts.batch_triggers wrote their policy for the endpoint the stage had then)."""
+    if target.batch_policy is None:
+        return
+    wanted = endpoint_arn(region, account, target.endpoint_name)
+    found = [
+        statement.get("Resource")
+        for statement in target.batch_policy.get("Statement", [])
+        if statement.get("Sid") == "FindTheServedModel"
+    ]
+    if found != [wanted]:
+        raise PreflightFailed(
+            f"the batch functions' policy of stage {target.stage} is not for {wanted}: rerun "
+            f"`python -m scripts.batch_triggers --stage {target.stage} ...` (or --off)"
         )
 
 
@@ -158,9 +187,11 @@ def preflight(aws: AwsClients, target: StageTarget, reserved_concurrency: int) -
     check_region(target, aws.region)
     account = str(aws.sts.get_caller_identity()["Account"])
     check_policy(target, aws.region, account)
+    check_batch_policy(target, aws.region, account)
     check_endpoint_serves(aws.sagemaker, target)
     check_signature(aws.sagemaker, target)
-    check_concurrency(aws.lambda_, reserved_concurrency)
+    # Each batch function reserves one (provisioning/batch_stage.py).
+    check_concurrency(aws.lambda_, reserved_concurrency + len(target.batch_functions))
     return account
 
 

@@ -1,0 +1,136 @@
+"""Starting a Batch Transform job for new objects under the stage's input prefix: from the batch
+functions in app.py (an object arrived; or the schedule came round).
+
+Every job's objects are listed in a manifest under ``<output>manifests/``: the job reads its
+input from it, and the manifests together are the ledger of what was already sent, so an event
+delivered twice (EventBridge delivers at least once) or an object the schedule sees again starts
+nothing. A refusal (input the model cannot take, a stage whose endpoint serves another model) is
+logged and answered, never raised: a raised error makes Lambda retry the event."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+from chalicelib import batch_jobs, batch_triggers, clients
+from chalicelib.batch_jobs import JobRefused, JobSpec, S3Location
+from chalicelib.errors import ApiError
+from chalicelib.settings import get_settings
+
+MANIFESTS = "manifests/"
+# Objects whose first bytes are checked before a job starts.
+SAMPLED_OBJECTS = 5
+# The most objects one job takes; the rest wait for the next run.
+MAX_OBJECTS_PER_JOB = 1000
+# The project's tags (provisioning.aws.project_tags): teardown and cost reports find jobs by them.
+PROJECT = "sagemaker-proxy"
+
+
+def job_tags(artifact_sha256: str, endpoint: str) -> list[dict[str, str]]:
+    return [
+        {"Key": "project", "Value": PROJECT},
+        {"Key": "artifact-sha256", "Value": artifact_sha256},
+        {"Key": "endpoint", "Value": endpoint},
+    ]
+
+
+def spec_from(environ: Mapping[str, str]) -> JobSpec:
+    return JobSpec(
+        output=S3Location.parse(environ[batch_triggers.OUTPUT], batch_triggers.OUTPUT),
+        id_count=int(environ.get(batch_triggers.ID_COLUMNS) or 0),
+        instance_type=environ.get(batch_triggers.INSTANCE_TYPE) or "ml.m5.large",
+        instance_count=int(environ.get(batch_triggers.INSTANCE_COUNT) or 1),
+        kms_key=environ.get(batch_triggers.KMS_KEY) or None,
+    )
+
+
+def submitted(s3: Any, output: S3Location) -> set[str]:
+    """Every object key a job was already started for, by the manifests."""
+    keys: set[str] = set()
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=output.bucket, Prefix=output.key + MANIFESTS
+    )
+    for page in pages:
+        for item in page.get("Contents", []):
+            manifest = json.loads(
+                s3.get_object(Bucket=output.bucket, Key=item["Key"])["Body"].read()
+            )
+            prefix = S3Location.parse(manifest[0]["prefix"], "manifest prefix")
+            keys.update(prefix.key + relative for relative in manifest[1:])
+    return keys
+
+
+def waiting(s3: Any, source: S3Location) -> list[dict[str, Any]]:
+    """The objects under the input prefix, oldest first (ListObjectsV2's items)."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=source.bucket, Prefix=source.key)
+    found = [item for page in pages for item in page.get("Contents", []) if item["Size"] > 0]
+    return sorted(found, key=lambda item: (item["LastModified"], item["Key"]))
+
+
+def start_job(
+    arrived: list[str] | None,
+    environ: Mapping[str, str] = os.environ,
+    s3: Any = None,
+    sagemaker: Any = None,
+) -> dict[str, Any]:
+    """Start one job for the new objects (``arrived``: the keys an event named; None: every
+    object under the input prefix). What happened, as the function's answer and log line."""
+    settings = get_settings()
+    endpoint = settings.endpoint_name
+    s3 = s3 or boto3.client("s3", region_name=settings.region)
+    sagemaker = sagemaker or clients.get_control_client()
+    source = S3Location.parse(environ[batch_triggers.INPUT], batch_triggers.INPUT)
+    try:
+        spec = spec_from(environ)
+        done = submitted(s3, spec.output)
+        objects = [
+            item
+            for item in waiting(s3, source)
+            if item["Key"] not in done and (arrived is None or item["Key"] in arrived)
+        ][:MAX_OBJECTS_PER_JOB]
+        if not objects:
+            return _said({"started": None, "reason": "nothing new to score"})
+        signature = clients.get_signature()
+        batch_jobs.check_objects(
+            s3, source.bucket, objects[:SAMPLED_OBJECTS], signature, spec.id_count
+        )
+        model = batch_jobs.served_model(sagemaker, endpoint)
+        tags = sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
+        sha = next((tag["Value"] for tag in tags if tag["Key"] == "artifact-sha256"), None)
+        if sha != signature.artifact_sha256:
+            raise JobRefused(
+                f"endpoint {endpoint} serves another model than the stage's signature's"
+            )
+    except (JobRefused, ValueError) as error:
+        return _said({"started": None, "refused": str(error)})
+    except ApiError as error:  # the stage's own settings or signature: the log says which
+        return _said({"started": None, "refused": error.log_detail or error.message})
+    name = batch_jobs.job_name(endpoint)
+    manifest_key = f"{spec.output.key}{MANIFESTS}{name}.json"
+    manifest = [{"prefix": source.url}, *(item["Key"][len(source.key) :] for item in objects)]
+    s3.put_object(Bucket=spec.output.bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
+    data_source = {
+        "S3DataType": "ManifestFile",
+        "S3Uri": f"s3://{spec.output.bucket}/{manifest_key}",
+    }
+    try:
+        sagemaker.create_transform_job(
+            **batch_jobs.transform_job(
+                name, model["ModelName"], data_source, spec, signature,
+                job_tags(signature.artifact_sha256, endpoint),
+            )
+        )  # fmt: skip
+    except Exception:
+        # Not started: out of the ledger, so that Lambda's retry (or the next run) starts it.
+        s3.delete_object(Bucket=spec.output.bucket, Key=manifest_key)
+        raise
+    return _said({"started": name, "objects": [item["Key"] for item in objects]})
+
+
+def _said(outcome: dict[str, Any]) -> dict[str, Any]:
+    print(json.dumps({"batch": outcome}))
+    return outcome
