@@ -201,3 +201,34 @@ def _outputs_written(s3: Any, request: TransformRequest, objects: list[dict[str,
     )
     written = {item["Key"] for page in pages for item in page.get("Contents", [])}
     return sum(output_key(request, item["Key"]) in written for item in objects)
+
+
+def label_job(
+    aws: AwsClients, name: str, signature: sig.Signature, id_columns: list[str]
+) -> list[str]:
+    """Label a completed job's output (one the stage's batch functions started, or any this
+    project made): each input object's ``.out`` into its ``.scored.csv``."""
+    job = aws.sagemaker.describe_transform_job(TransformJobName=name)
+    if job["TransformJobStatus"] != "Completed":
+        reason = job.get("FailureReason")
+        raise TransformFailed(
+            f"{name} is {job['TransformJobStatus']}" + (f": {reason}" if reason else "")
+        )
+    source = job["TransformInput"]["DataSource"]["S3DataSource"]
+    output = batch_jobs.S3Location.parse(job["TransformOutput"]["S3OutputPath"], "output")
+    if not output.key.endswith("/") and output.key:
+        output = batch_jobs.S3Location(output.bucket, output.key + "/")
+    at = batch_jobs.S3Location.parse(source["S3Uri"], "input")
+    if source["S3DataType"] == "ManifestFile":
+        manifest = json.loads(aws.s3.get_object(Bucket=at.bucket, Key=at.key)["Body"].read())
+        relative = [str(entry) for entry in manifest[1:]]
+    else:
+        folder = at.key.rsplit("/", 1)[0] + "/" if "/" in at.key else ""
+        relative = [item["Key"][len(folder) :] for item in input_objects(aws.s3, at)]
+    labelled = []
+    for path in relative:
+        scored = label_object(
+            aws.s3, output.bucket, output.key + path + ".out", signature, id_columns
+        )
+        labelled.append(f"s3://{output.bucket}/{scored}")
+    return labelled

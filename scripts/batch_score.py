@@ -23,7 +23,8 @@ from batch.local_run import BatchFiles, TooManyRejects, score_file
 from batch.outputs import Output
 from batch.scoring import BatchScorer
 from batch.transform import MAX_PAYLOAD_MB, S3Location, TransformRefused, TransformRequest
-from batch.transform_run import TransformFailed, run_transform
+from batch.transform_run import TransformFailed, label_job, run_transform
+from lambda_code import answers
 from lambda_code import signature as sig
 from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
 from provisioning import checks
@@ -38,8 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m scripts.batch_score", description=__doc__.split("\n\n")[0]
     )
-    p.add_argument("--input", required=True, help="the records: a local file or s3://bucket/key")
-    p.add_argument("--output", required=True, help="where the scored records go")
+    p.add_argument("--input", help="the records: a local file or s3://bucket/key")
+    p.add_argument("--output", help="where the scored records go")
     p.add_argument(
         "--id-column",
         action="append",
@@ -101,14 +102,48 @@ def parser() -> argparse.ArgumentParser:
         "--chalice-config-dir", type=Path, default=CHALICE_CONFIG_DIR, help=argparse.SUPPRESS
     )
     aws.add_argument("--wait-minutes", type=float, default=24 * 60, help="longest wait for the job")
+    aws.add_argument(
+        "--label-job",
+        metavar="NAME",
+        help="instead of scoring: label a completed job's output (one the stage's batch "
+        "functions started), each <object>.out into <object>.scored.csv beside it; name its "
+        "id columns with --id-column",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.label_job:
+        return label_a_job(args)
+    if not args.input or not args.output:
+        parser().error("--input and --output are both needed (or --label-job NAME)")
     if args.input.startswith("s3://") or args.output.startswith("s3://"):
         return score_on_aws(args)
     return score_locally(args)
+
+
+def label_a_job(args: argparse.Namespace) -> int:
+    try:
+        target = StageTarget.load(args.stage, args.chalice_config_dir)
+        assert target.signature_path is not None
+        signature = sig.read_signature(target.signature_path)
+        Output(CSV, signature, args.id_column)
+    except (OSError, ValueError, sig.SignatureError) as error:
+        print(f"batch_score: {error}", file=sys.stderr)
+        return 2
+    try:
+        aws = AwsClients.create(args.region or target.region)
+        labelled = label_job(aws, args.label_job, signature, args.id_column)
+    except (TransformFailed, answers.BadAnswer) as error:
+        print(f"batch_score: {error}", file=sys.stderr)
+        return 1
+    except AWS_ERRORS as error:
+        print(f"batch_score: {checks.one_line(error)}", file=sys.stderr)
+        return 1
+    for url in labelled:
+        print(f"scored: {url}")
+    return 0
 
 
 def score_on_aws(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ def deployed(
     for aws in make_aws(REGION, model):
         code, lines = run_deploy(aws, model, project / ".chalice", "--stage", "dev")
         assert code == 0, lines
+        (project / ".chalice" / "model.json").write_text(json.dumps({"model": str(model)}))
         yield aws, project
 
 
@@ -88,6 +89,10 @@ def aws_queue(aws: AwsClients) -> str:
             "QueueArn"
         ]
     )
+
+
+def trained_model_path(project: Path) -> Path:
+    return Path(json.loads((project / ".chalice" / "model.json").read_text())["model"])
 
 
 def switch_on(aws: AwsClients, project: Path, *flags: str) -> Any:
@@ -170,6 +175,23 @@ def test_an_arriving_object_starts_one_job_on_the_stages_model(
         ).payload
         assert again == {"started": None, "reason": "nothing new to score"}
         assert len(jobs(aws)) == 1
+    # And once the job has written its output (moto runs no container: written here as the
+    # job's filters would, the id and the serving code's CSV answer), batch_score labels it
+    from scripts import batch_score
+    from serving.model import XGBoostModel, format_csv
+
+    model = XGBoostModel.from_artifact(trained_model_path(project))
+    answers = format_csv(model.predict_csv("\n".join(r.split(",", 1)[1] for r in ROWS).encode()))
+    joined = "".join(f"{row.split(',')[0]},{line}\n" for row, line in
+                     zip(ROWS, answers.decode().splitlines(), strict=True))  # fmt: skip
+    aws.s3.put_object(Bucket=bucket, Key="scored/day1.csv.out", Body=joined)
+    code = batch_score.main(["--label-job", job["TransformJobName"], "--id-column", "id",
+                             "--stage", "dev", "--chalice-config-dir", str(project / ".chalice")])  # fmt: skip
+    assert code == 0
+    labelled = aws.s3.get_object(Bucket=bucket, Key="scored/day1.csv.scored.csv")["Body"].read()
+    header, first, second = labelled.decode().splitlines()
+    assert header.startswith("id,label,probability_setosa")
+    assert first.startswith("a1,setosa,") and second.startswith("a2,versicolor,")
 
 
 def test_input_the_model_cannot_take_starts_nothing_and_says_why(
