@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.batch import batch_figures
 from bench.events import LambdaContext, predict_event, records
 from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
 from bench.report import Figure, machine, table
@@ -228,6 +229,9 @@ def main() -> int:
         default=MODEL_ARTIFACT,
         help="the artifact, with its signature beside it (default: build/model.tar.gz)",
     )
+    parser.add_argument(
+        "--batch-rows", type=int, default=200_000, help="rows of the batch file (default 200000)"
+    )
     parser.add_argument("--write", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args()
 
@@ -240,6 +244,7 @@ def main() -> int:
     figures.append(package_size())
     with tempfile.TemporaryDirectory() as tmp:
         figures += local_endpoint(model, Path(tmp))
+    figures += batch_figures(model, args.batch_rows)
 
     report = "\n\n".join(
         [

@@ -71,3 +71,21 @@ def test_the_bare_lambda_passes_the_fakes_answer_through(iris: BenchModel) -> No
 def test_peak_memory_is_reported(kind: str, iris: BenchModel) -> None:
     # The benchmark reads ru_maxrss in KiB (Linux): a cold start is tens of MiB, not bytes or GiB.
     assert 10 * 1024 < cold_start(kind, rows=1, model=iris)["peak_kib"] < 1024 * 1024
+
+
+def test_the_batch_bench_scores_its_file_and_measures_the_same_rows(
+    iris: BenchModel, tmp_path: Path
+) -> None:
+    from bench.batch import scored, write_file
+
+    source = tmp_path / "records.csv"
+    matrix = write_file(source, 30, iris)
+    rate, peak = scored(source, iris, tmp_path / "scored.csv")
+    assert rate > 0 and peak > 0
+    rows = (tmp_path / "scored.csv").read_text().splitlines()
+    assert len(rows) == 31 and matrix.shape == (30, 4)
+    # The in-process figure predicts the very rows the file holds
+    with source.open() as file:
+        next(file)
+        first = [float(cell) for cell in next(file).strip().split(",")[1:]]
+    assert first == matrix[0].tolist()
