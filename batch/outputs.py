@@ -28,12 +28,11 @@ def prediction_columns(signature: sig.Signature) -> list[str]:
 
 
 def _csv_cells(prediction: dict[str, Any]) -> list[Any]:
-    cells: list[Any] = []
-    for key in ("label", "score", "value"):
-        if key in prediction:
-            value = prediction[key]
-            cells.append(repr(value) if isinstance(value, float) else value)
-    cells.extend(repr(p) for p in prediction.get("probabilities", {}).values())
+    """The prediction's values in its columns' order; csv writes a float as its repr, in C."""
+    cells = [value for key, value in prediction.items() if key != "probabilities"]
+    probabilities = prediction.get("probabilities")
+    if probabilities:
+        cells.extend(probabilities.values())
     return cells
 
 
