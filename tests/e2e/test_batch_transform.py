@@ -126,7 +126,7 @@ def test_a_transform_job_scores_the_stages_model_and_its_output_is_labelled(
     )["PolicyDocument"]
     policy = json.loads(policy) if isinstance(policy, str) else policy
     resources = {json.dumps(s["Resource"]) for s in policy["Statement"]}
-    assert json.dumps(f"arn:aws:s3:::{BUCKET}/incoming/flowers.csv*") in resources
+    assert json.dumps([f"arn:aws:s3:::{BUCKET}/incoming/flowers.csv*"]) in resources
     assert json.dumps(f"arn:aws:s3:::{BUCKET}/scored/*") in resources
     # And the labelled output is what scoring the same records locally gives
     labelled = client("s3", url).get_object(Bucket=BUCKET, Key="scored/flowers.csv.scored.csv")
