@@ -101,21 +101,29 @@ def batch_grants_document(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def add_batch_grants(iam: Any, role: str, wanted: dict[str, Any]) -> None:
+    """Add ``wanted``'s statements to the role's batch policy, keeping those it has (another
+    job, or the stage's batch functions, may still read and write where they say)."""
+    try:
+        document = iam.get_role_policy(RoleName=role, PolicyName=BATCH_POLICY_NAME)[
+            "PolicyDocument"
+        ]
+        existing = json.loads(document) if isinstance(document, str) else document
+    except iam.exceptions.NoSuchEntityException:
+        existing = None
+    iam.put_role_policy(
+        RoleName=role,
+        PolicyName=BATCH_POLICY_NAME,
+        PolicyDocument=json.dumps(with_grants(existing, wanted)),
+    )
+
+
 def grant_role(aws: AwsClients, role_arn: str, request: TransformRequest, account: str) -> str:
     role = role_arn.rsplit("/", 1)[-1]
-    try:
-        current = aws.iam.get_role_policy(RoleName=role, PolicyName=BATCH_POLICY_NAME)
-        document = current["PolicyDocument"]
-        existing = json.loads(document) if isinstance(document, str) else document
-    except aws.iam.exceptions.NoSuchEntityException:
-        existing = None
     wanted = batch_grants_document(
         request.input, request.output, aws.region, account, request.kms_key
     )
-    granted = with_grants(existing, wanted)
-    aws.iam.put_role_policy(
-        RoleName=role, PolicyName=BATCH_POLICY_NAME, PolicyDocument=json.dumps(granted)
-    )
+    add_batch_grants(aws.iam, role, wanted)
     return role
 
 

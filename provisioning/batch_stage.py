@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from batch.transform_run import batch_grants_document
+from batch.transform_run import add_batch_grants, batch_grants_document
 from lambda_code import batch_jobs
 from lambda_code import batch_triggers as triggers
 from provisioning.aws import AwsClients
 from provisioning.files import update_json
-from provisioning.iam_documents import batch_function_policy, with_grants
+from provisioning.iam_documents import batch_function_policy
 from provisioning.naming import role_name
 from provisioning.stage_config import StageFiles
-
-BATCH_POLICY_NAME = "sagemaker-proxy-batch-access"
 
 
 @dataclass(frozen=True)
@@ -85,20 +83,10 @@ def write_stage(
 def grant_model_role(aws: AwsClients, endpoint: str, wanted: BatchStage, account: str) -> str:
     """The model's role may read the input and the manifests and write the output."""
     role = role_name(endpoint)
-    try:
-        current = aws.iam.get_role_policy(RoleName=role, PolicyName=BATCH_POLICY_NAME)
-        document = current["PolicyDocument"]
-        existing = json.loads(document) if isinstance(document, str) else document
-    except aws.iam.exceptions.NoSuchEntityException:
-        existing = None
-    wanted_document = batch_grants_document(
+    document = batch_grants_document(
         wanted.source, wanted.output, aws.region, account, wanted.spec.kms_key, manifests=True
     )
-    aws.iam.put_role_policy(
-        RoleName=role,
-        PolicyName=BATCH_POLICY_NAME,
-        PolicyDocument=json.dumps(with_grants(existing, wanted_document)),
-    )
+    add_batch_grants(aws.iam, role, document)
     return role
 
 
