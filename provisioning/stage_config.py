@@ -26,6 +26,8 @@ from provisioning.iam_documents import lambda_policy
 ENDPOINT_VARIABLE = "SAGEMAKER_ENDPOINT_NAME"
 REGION_VARIABLE = "SAGEMAKER_REGION"
 SIGNATURE_VARIABLE = settings.MODEL_SIGNATURE
+# The Model Registry version the endpoint serves ("<group>/<version>"), when deployed from one.
+VERSION_VARIABLE = "MODEL_VERSION"
 
 
 def signature_file(config_dir: Path, stage: str) -> Path:
@@ -74,6 +76,7 @@ def point_stage_at_endpoint(
     signature: sig.Signature,
     config_dir: Path = CHALICE_CONFIG_DIR,
     files: StageFiles | None = None,
+    model_version: str | None = None,
 ) -> list[Path]:
     """Write the endpoint's name and region into the stage's variables, its model's signature
     beside the Lambda's code, and regenerate its policy; each file atomically, in the formatting
@@ -90,6 +93,10 @@ def point_stage_at_endpoint(
     variables[ENDPOINT_VARIABLE] = endpoint_name
     variables[REGION_VARIABLE] = region
     variables[SIGNATURE_VARIABLE] = files.signature_path.name
+    if model_version:
+        variables[VERSION_VARIABLE] = model_version
+    else:
+        variables.pop(VERSION_VARIABLE, None)
     stage_config["autogen_policy"] = False
     stage_config.setdefault("iam_policy_file", files.policy_path.name)
     if update_json(files.config_path, config, files.config_text):

@@ -23,6 +23,14 @@ from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.deploy import Autoscaling, EndpointRequest, deploy_endpoint
 from provisioning.endpoint.traffic import TrafficPolicy, TrafficSpecError
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedVersion, check_xgboost_version
+from provisioning.model_registry import (
+    GROUP_NAME,
+    ModelVersion,
+    RegistryRefused,
+    chosen_version,
+    fetch,
+    version_serving,
+)
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Variant
 from provisioning.plan import Deployment
@@ -50,8 +58,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         type=Path,
-        default=MODEL_ARTIFACT,
         help="the artifact to deploy (default: build/model.tar.gz)",
+    )
+    registry = p.add_argument_group(
+        "from the Model Registry (instead of --model): an approved version, its signature with it"
+    )
+    registry.add_argument(
+        "--model-package-group",
+        metavar="GROUP",
+        help="deploy the latest approved version of this group (scripts.register_model)",
+    )
+    registry.add_argument("--version", type=int, help="that version instead (it must be approved)")
+    registry.add_argument(
+        "--previous",
+        action="store_true",
+        help="roll back: the latest approved version before the one the endpoint serves",
     )
     p.add_argument(
         "--signature",
@@ -166,8 +187,34 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def registry_problem(args: argparse.Namespace) -> str | None:
+    if args.model_package_group is None:
+        if args.version is not None or args.previous:
+            return "--version and --previous go with --model-package-group"
+        return None
+    if args.model is not None or args.signature is not None:
+        return "--model-package-group deploys the version's own artifact: drop --model/--signature"
+    if not GROUP_NAME.fullmatch(args.model_package_group):
+        return f"--model-package-group {args.model_package_group!r} is not a group name"
+    if args.version is not None and args.previous:
+        return "--version names a version, --previous finds one: give one of them"
+    if args.version is not None and args.version < 1:
+        return "--version must be 1 or more"
+    if args.image:
+        return "--model-package-group deploys the version's own image: drop --image"
+    return None
+
+
 def argument_problem(args: argparse.Namespace) -> str | None:
     """The first problem with the arguments that can be seen without calling AWS, or None."""
+    problem = registry_problem(args)
+    if problem:
+        return problem
+    if args.model_package_group is not None:
+        # The version's artifact is fetched after the checks that need no AWS.
+        return _settings_problem(args, None)
+    if args.model is None:
+        args.model = MODEL_ARTIFACT
     artifact_problem = checks.artifact(args.model)
     signature: sig.Signature | None = None
     if not artifact_problem:
@@ -175,9 +222,12 @@ def argument_problem(args: argparse.Namespace) -> str | None:
             signature = bound_signature(args.model, args.signature)
         except BindingError as error:
             artifact_problem = str(error)
+    return artifact_problem or _settings_problem(args, signature)
+
+
+def _settings_problem(args: argparse.Namespace, signature: sig.Signature | None) -> str | None:
     problems = [
         checks.sagemaker_name(args.endpoint_name, "--endpoint-name"),
-        artifact_problem,
         None
         if checks.STAGE.fullmatch(args.stage)
         else f"--stage {args.stage!r} is not a stage name",
@@ -241,7 +291,7 @@ def known_regions() -> set[str]:
     }
 
 
-def request_from(args: argparse.Namespace) -> EndpointRequest:
+def request_from(args: argparse.Namespace, version: ModelVersion | None = None) -> EndpointRequest:
     """The request, once ``argument_problem`` found nothing wrong."""
     autoscaling = None
     if args.autoscale_max:
@@ -250,6 +300,8 @@ def request_from(args: argparse.Namespace) -> EndpointRequest:
         endpoint_name=args.endpoint_name,
         model=args.model,
         signature=bound_signature(args.model, args.signature),
+        extra_tags=version.tags() if version else (),
+        model_version=f"{version.group}/{version.version}" if version else None,
         stage=args.stage,
         variant=Variant(
             args.instance_type,
@@ -283,13 +335,38 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             arguments.error(problem)  # exits 2, before any AWS call
         aws = AwsClients.create(args.region)
+        version = _registered_version(args, aws) if args.model_package_group else None
     except KeyboardInterrupt:
         print("INTERRUPTED (SIGINT) before anything was made")
         return 130
+    except RegistryRefused as error:
+        print(f"REFUSED: {error} (nothing made)")
+        return 2
     except AWS_ERRORS as error:
         print(f"FAILED: {checks.one_line(error)}")
         return 1
-    return deploy_endpoint(request_from(args), aws, Deployment(aws, dry_run=args.dry_run))
+    return deploy_endpoint(request_from(args, version), aws, Deployment(aws, dry_run=args.dry_run))
+
+
+def _registered_version(args: argparse.Namespace, aws: AwsClients) -> ModelVersion:
+    """The version to deploy, fetched into build/registry/ and checked; its artifact, signature
+    and image become the deploy's."""
+    group = args.model_package_group
+    serving_now = (
+        version_serving(aws.sagemaker, args.endpoint_name, group) if args.previous else None
+    )
+    if args.previous and serving_now is None:
+        raise RegistryRefused(f"endpoint {args.endpoint_name} serves no version of {group}")
+    version = chosen_version(aws.sagemaker, group, args.version, previous_of=serving_now)
+    args.model, signature = fetch(aws.s3, version)
+    args.signature = None
+    args.image = version.image
+    print(
+        f"version: {group} {version.version} ({version.status}"
+        + (f", replacing {serving_now}" if serving_now else "")
+        + f"), {signature.objective}, sha256 {version.sha256[:12]}"
+    )
+    return version
 
 
 if __name__ == "__main__":

@@ -70,6 +70,9 @@ class EndpointRequest:
     break_lock: bool = False
     # Earlier endpoint configs (and their models) kept after a deploy; older ones are removed.
     keep_configs: int = 2
+    # A Model Registry version's tags for what the deploy makes, and its "<group>/<version>".
+    extra_tags: tuple[dict[str, str], ...] = ()
+    model_version: str | None = None
 
 
 # How long a deploy's lock lasts beyond its longest wait: past it, another run may take over.
@@ -148,7 +151,7 @@ def _steps(
 ) -> int:
     """Every step after the bucket, in order; raises what stops them."""
     sha256 = hashlib.sha256(artifact).hexdigest()
-    tags = project_tags(sha256, names.endpoint)
+    tags = project_tags(sha256, names.endpoint) + list(request.extra_tags)
     progress.step = "upload"
     ensure_artifact(run, names, artifact, tags[:2])
     progress.step = "role"
@@ -160,6 +163,10 @@ def _steps(
     ensure_model_and_config(
         run, names, image, role_arn, request.variant, tags, request.capture_percent
     )
+    if request.extra_tags and not run.dry_run:
+        # A model made before for the same artifact gets the version's tags too.
+        model_arn = aws.sagemaker.describe_model(ModelName=names.model)["ModelArn"]
+        aws.sagemaker.add_tags(ResourceArn=model_arn, Tags=list(request.extra_tags))
     progress.step = "alarms"
     alarms = ensure_endpoint_alarms(run, names.endpoint, request.thresholds, tags)
     progress.step = "endpoint"
@@ -214,6 +221,7 @@ def _point_stage(
             account,
             request.signature,
             request.chalice_config_dir,
+            model_version=request.model_version,
         )
     except (OSError, ValueError) as error:
         run.out(

@@ -1,0 +1,343 @@
+"""Model versions in SageMaker's Model Registry: a model package group per model, a version per
+artifact, with its signature, sha256, objective, metrics and git commit in the version's
+metadata, and the approval status that decides what may be deployed.
+
+The artifact and its signature are stored by content (``models/<group>/<sha256>/``) in the
+project's bucket, so a version names exactly the bytes it was registered with; deploying a
+version fetches both and checks them against each other and against the metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artifacts.binding import BindingError, bound_signature
+from artifacts.packaging import SIGNATURE_SUFFIX, signature_text
+from lambda_code import signature as sig
+from paths import BUILD_DIR, REPO_ROOT
+from provisioning.aws import project_tags
+from provisioning.files import write_atomically
+
+GROUP_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+APPROVED, PENDING, REJECTED = "Approved", "PendingManualApproval", "Rejected"
+# The version's metadata (CustomerMetadataProperties: values of at most 256 characters).
+SHA_KEY = "artifact-sha256"
+SIGNATURE_KEY = "signature-s3-uri"
+SIGNATURE_SHA_KEY = "signature-sha256"
+OBJECTIVE_KEY = "objective"
+XGBOOST_KEY = "xgboost-version"
+COMMIT_KEY = "git-commit"
+METRIC_PREFIX = "metric:"
+# Tags of what a version's deploy makes (model, config, endpoint): which version serves.
+GROUP_TAG = "model-package-group"
+VERSION_TAG = "model-package-version"
+# Where deploying a version puts its artifact and signature on this machine.
+FETCHED_DIR = BUILD_DIR / "registry"
+
+
+class RegistryRefused(ValueError):
+    """What the registry holds does not allow it: one line, nothing made."""
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    group: str
+    version: int
+    arn: str
+    status: str
+    metadata: dict[str, str]
+    model_data_url: str
+    image: str
+    description: str = ""
+    approval_description: str = ""
+
+    @classmethod
+    def described(cls, package: dict[str, Any]) -> ModelVersion:
+        container = package["InferenceSpecification"]["Containers"][0]
+        return cls(
+            group=package["ModelPackageGroupName"],
+            version=int(package["ModelPackageVersion"]),
+            arn=package["ModelPackageArn"],
+            status=package["ModelApprovalStatus"],
+            metadata=dict(package.get("CustomerMetadataProperties") or {}),
+            model_data_url=container["ModelDataUrl"],
+            image=container["Image"],
+            description=package.get("ModelPackageDescription") or "",
+            approval_description=package.get("ApprovalDescription") or "",
+        )
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        return {
+            key[len(METRIC_PREFIX) :]: value
+            for key, value in self.metadata.items()
+            if key.startswith(METRIC_PREFIX)
+        }
+
+    @property
+    def sha256(self) -> str:
+        return self.metadata.get(SHA_KEY, "")
+
+    def tags(self) -> tuple[dict[str, str], ...]:
+        return (
+            {"Key": GROUP_TAG, "Value": self.group},
+            {"Key": VERSION_TAG, "Value": str(self.version)},
+        )
+
+
+def git_commit() -> str:
+    """The checkout's commit, "+dirty" when it has changes; "unknown" outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+            check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def parse_metrics(pairs: list[str]) -> dict[str, str]:
+    """``name=number`` pairs; ValueError naming the first that is not one."""
+    metrics: dict[str, str] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name) or not value:
+            raise ValueError(f"--metric {pair!r} is not name=number")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"--metric {pair!r} is not name=number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"--metric {pair!r} is not a finite number")
+        metrics[name] = value
+    return metrics
+
+
+def versions(sagemaker: Any, group: str) -> list[ModelVersion]:
+    """Every version of the group, oldest first."""
+    pages = sagemaker.get_paginator("list_model_packages").paginate(
+        ModelPackageGroupName=group, ModelPackageType="Versioned"
+    )
+    arns = [item["ModelPackageArn"] for page in pages for item in page["ModelPackageSummaryList"]]
+    found = [
+        ModelVersion.described(sagemaker.describe_model_package(ModelPackageName=arn))
+        for arn in arns
+    ]
+    return sorted(found, key=lambda version: version.version)
+
+
+def group_exists(sagemaker: Any, group: str) -> bool:
+    try:
+        sagemaker.describe_model_package_group(ModelPackageGroupName=group)
+    except sagemaker.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in (
+            "ValidationException",
+            "ResourceNotFound",
+        ):
+            return False
+        raise
+    return True
+
+
+def chosen_version(
+    sagemaker: Any, group: str, version: int | None, previous_of: int | None = None
+) -> ModelVersion:
+    """The version to deploy: the one named (approved), the latest approved, or (rolling back)
+    the latest approved before ``previous_of``."""
+    if not group_exists(sagemaker, group):
+        raise RegistryRefused(f"model package group {group} does not exist in this region")
+    every = versions(sagemaker, group)
+    if version is not None:
+        named = next((v for v in every if v.version == version), None)
+        if named is None:
+            raise RegistryRefused(f"{group} has no version {version}")
+        if named.status != APPROVED:
+            raise RegistryRefused(
+                f"{group} version {version} is {named.status}, not Approved: approve it first "
+                f"(python -m scripts.model_versions approve --group {group} --version {version})"
+            )
+        return named
+    approved = [v for v in every if v.status == APPROVED]
+    if previous_of is not None:
+        approved = [v for v in approved if v.version < previous_of]
+        if not approved:
+            raise RegistryRefused(f"{group} has no approved version before {previous_of}")
+    if not approved:
+        raise RegistryRefused(f"{group} has no approved version: approve one first")
+    return approved[-1]
+
+
+def fetch(s3: Any, version: ModelVersion, folder: Path = FETCHED_DIR) -> tuple[Path, sig.Signature]:
+    """The version's artifact and signature, downloaded and checked: the bytes the version
+    names, and a signature made for them that this proxy can serve."""
+    target = folder / version.group / str(version.version)
+    artifact_path = target / "model.tar.gz"
+    signature_path = target / ("model" + SIGNATURE_SUFFIX)
+    artifact = _read(s3, version.model_data_url)
+    if hashlib.sha256(artifact).hexdigest() != version.sha256:
+        raise RegistryRefused(
+            f"{version.model_data_url} is not the artifact {version.group} version "
+            f"{version.version} was registered with (sha256 {version.sha256[:12]}...)"
+        )
+    signature_bytes = _read(s3, version.metadata.get(SIGNATURE_KEY, ""))
+    if hashlib.sha256(signature_bytes).hexdigest() != version.metadata.get(SIGNATURE_SHA_KEY):
+        raise RegistryRefused(f"{version.group} version {version.version}'s signature changed")
+    write_atomically(artifact_path, artifact)
+    write_atomically(signature_path, signature_bytes)
+    try:
+        signature = bound_signature(artifact_path, signature_path)
+    except BindingError as error:
+        raise RegistryRefused(
+            f"{version.group} version {version.version} cannot be served by this proxy: {error}"
+        ) from None
+    return artifact_path, signature
+
+
+def _read(s3: Any, url: str) -> bytes:
+    match = re.fullmatch(r"s3://([^/]+)/(.+)", url)
+    if not match:
+        raise RegistryRefused(f"{url!r} is not an S3 object")
+    return bytes(s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read())
+
+
+@dataclass(frozen=True)
+class Registration:
+    group: str
+    bucket: str
+    image: str
+    signature: sig.Signature
+    artifact: bytes
+    metrics: dict[str, str]
+    status: str = PENDING
+    description: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return f"models/{self.group}/{self.signature.artifact_sha256}/"
+
+
+def register(sagemaker: Any, s3: Any, registration: Registration, out: Any = print) -> ModelVersion:
+    """Add the artifact as a version of the group (made when missing); the version it already
+    is when the same artifact was registered before."""
+    signature = registration.signature
+    if group_exists(sagemaker, registration.group):
+        same = [
+            v
+            for v in versions(sagemaker, registration.group)
+            if v.sha256 == signature.artifact_sha256
+        ]
+        if same:
+            out(f"  exists   {registration.group} version {same[0].version} is this artifact")
+            return same[0]
+    else:
+        sagemaker.create_model_package_group(
+            ModelPackageGroupName=registration.group,
+            ModelPackageGroupDescription=f"Versions of {registration.group} (sagemaker-proxy)",
+            Tags=project_tags(),
+        )
+        out(f"  created  model package group {registration.group}")
+    signature_bytes = signature_text(signature).encode()
+    artifact_key = registration.prefix + "model.tar.gz"
+    signature_key = registration.prefix + "model" + SIGNATURE_SUFFIX
+    for key, body in ((artifact_key, registration.artifact), (signature_key, signature_bytes)):
+        s3.put_object(Bucket=registration.bucket, Key=key, Body=body, ServerSideEncryption="AES256")
+    out(f"  uploaded s3://{registration.bucket}/{registration.prefix}")
+    metadata = {
+        SHA_KEY: signature.artifact_sha256,
+        SIGNATURE_KEY: f"s3://{registration.bucket}/{signature_key}",
+        SIGNATURE_SHA_KEY: hashlib.sha256(signature_bytes).hexdigest(),
+        OBJECTIVE_KEY: signature.objective,
+        XGBOOST_KEY: signature.xgboost_version,
+        COMMIT_KEY: git_commit(),
+        **{METRIC_PREFIX + name: value for name, value in registration.metrics.items()},
+    }
+    created = sagemaker.create_model_package(
+        ModelPackageGroupName=registration.group,
+        ModelPackageDescription=registration.description
+        or f"{signature.objective}, {len(signature.features)} features",
+        InferenceSpecification={
+            "Containers": [
+                {
+                    "Image": registration.image,
+                    "ModelDataUrl": f"s3://{registration.bucket}/{artifact_key}",
+                }
+            ],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["application/json", "text/csv"],
+        },
+        ModelApprovalStatus=registration.status,
+        CustomerMetadataProperties=metadata,
+    )
+    version = ModelVersion.described(
+        sagemaker.describe_model_package(ModelPackageName=created["ModelPackageArn"])
+    )
+    out(f"  created  {registration.group} version {version.version} ({version.status})")
+    return version
+
+
+def set_status(sagemaker: Any, group: str, version: int, status: str, reason: str) -> ModelVersion:
+    every = versions(sagemaker, group) if group_exists(sagemaker, group) else []
+    named = next((v for v in every if v.version == version), None)
+    if named is None:
+        raise RegistryRefused(f"{group} has no version {version}")
+    # The metadata sent back as it is: AWS merges it (no change), and moto 5.2.5 would
+    # otherwise drop it (update_model_package sets what it is given, None included).
+    sagemaker.update_model_package(
+        ModelPackageArn=named.arn,
+        ModelApprovalStatus=status,
+        ApprovalDescription=reason,
+        CustomerMetadataProperties=named.metadata,
+    )
+    return ModelVersion.described(sagemaker.describe_model_package(ModelPackageName=named.arn))
+
+
+def serving(sagemaker: Any, group: str) -> dict[int, list[str]]:
+    """Which endpoints serve which version of the group (by the tags a version's deploy puts on
+    the endpoint's model)."""
+    served: dict[int, list[str]] = {}
+    pages = sagemaker.get_paginator("list_endpoints").paginate()
+    for endpoint in (item for page in pages for item in page["Endpoints"]):
+        name = endpoint["EndpointName"]
+        try:
+            config = sagemaker.describe_endpoint_config(
+                EndpointConfigName=sagemaker.describe_endpoint(EndpointName=name)[
+                    "EndpointConfigName"
+                ]
+            )
+            model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+            tags = {
+                tag["Key"]: tag["Value"]
+                for tag in sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
+            }
+        except sagemaker.exceptions.ClientError:
+            continue  # going away while we look
+        if tags.get(GROUP_TAG) == group and tags.get(VERSION_TAG, "").isdigit():
+            served.setdefault(int(tags[VERSION_TAG]), []).append(name)
+    return served
+
+
+def version_serving(sagemaker: Any, endpoint: str, group: str) -> int | None:
+    """The version of ``group`` the endpoint serves now, or None."""
+    for version, endpoints in serving(sagemaker, group).items():
+        if endpoint in endpoints:
+            return version
+    return None
+
+
+def describe(version: ModelVersion, endpoints: list[str]) -> str:
+    metrics = ", ".join(f"{k}={v}" for k, v in sorted(version.metrics.items())) or "-"
+    return (
+        f"{version.version:>4}  {version.status:<22}  {version.metadata.get(OBJECTIVE_KEY, '?'):<18}  "
+        f"{version.sha256[:12]}  {metrics}  commit {version.metadata.get(COMMIT_KEY, '?')[:12]}"
+        + (f"  serving: {', '.join(endpoints)}" if endpoints else "")
+        + (f"  ({version.approval_description})" if version.approval_description else "")
+    )

@@ -1,0 +1,101 @@
+"""A model's versions in the Model Registry: list them, approve or reject one.
+
+    python -m scripts.model_versions list --group iris
+    python -m scripts.model_versions approve --group iris --version 3 --reason "beats v2 on holdout"
+    python -m scripts.model_versions reject --group iris --version 4 --reason "drifted"
+    python -m scripts.model_versions policy --group iris --account 123456789012 --region eu-west-1
+
+`list` shows each version's status, objective, artifact, metrics, commit, the endpoints that
+serve it and why it was approved or rejected. Only approved versions can be deployed
+(`deploy_endpoint --model-package-group`). `policy` prints the IAM policy each command needs for
+one group (register, approve/reject, list, and what deploying a version adds), nothing wider.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+from provisioning import checks
+from provisioning.aws import AwsClients
+from provisioning.checks import AWS_ERRORS
+from provisioning.iam_documents import registry_caller_policies
+from provisioning.model_registry import (
+    APPROVED,
+    GROUP_NAME,
+    REJECTED,
+    RegistryRefused,
+    describe,
+    group_exists,
+    serving,
+    set_status,
+    versions,
+)
+from provisioning.naming import project_bucket
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.model_versions", description=__doc__.split("\n\n")[0]
+    )
+    commands = p.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="every version of a group")
+    listing.add_argument("--group", required=True)
+    listing.add_argument("--region")
+    policy = commands.add_parser("policy", help="the IAM policy each command needs")
+    policy.add_argument("--group", required=True)
+    policy.add_argument("--account", required=True, help="the 12-digit account id")
+    policy.add_argument("--region", required=True)
+    policy.add_argument("--bucket", help="default: sagemaker-proxy-<account>-<region>")
+    for name in ("approve", "reject"):
+        command = commands.add_parser(name, help=f"{name} a version, saying why")
+        command.add_argument("--group", required=True)
+        command.add_argument("--version", type=int, required=True)
+        command.add_argument("--reason", required=True, help="recorded with the status")
+        command.add_argument("--region")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    if not GROUP_NAME.fullmatch(args.group):
+        arguments.error(f"--group {args.group!r} is not a model package group name")
+    if args.command == "policy":
+        if not re.fullmatch(r"\d{12}", args.account):
+            arguments.error("--account must be a 12-digit AWS account id")
+        bucket = args.bucket or project_bucket(args.account, args.region)
+        policies = registry_caller_policies(args.region, args.account, args.group, bucket)
+        print(json.dumps(policies, indent=2))
+        return 0
+    if args.command != "list":
+        if args.version < 1:
+            arguments.error("--version must be 1 or more")
+        if not args.reason.strip() or len(args.reason) > 1000:
+            arguments.error("--reason must say why, in at most 1000 characters")
+    try:
+        aws = AwsClients.create(args.region)
+        if args.command == "list":
+            if not group_exists(aws.sagemaker, args.group):
+                raise RegistryRefused(f"model package group {args.group} does not exist")
+            served = serving(aws.sagemaker, args.group)
+            print("   v  status                  objective           artifact      metrics")
+            for version in versions(aws.sagemaker, args.group):
+                print(describe(version, served.get(version.version, [])))
+            return 0
+        status = APPROVED if args.command == "approve" else REJECTED
+        version = set_status(aws.sagemaker, args.group, args.version, status, args.reason)
+    except RegistryRefused as error:
+        print(f"model_versions: {error}", file=sys.stderr)
+        return 2
+    except AWS_ERRORS as error:
+        print(f"model_versions: {checks.one_line(error)}", file=sys.stderr)
+        return 1
+    print(f"{args.group} version {version.version}: {version.status} ({args.reason})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
