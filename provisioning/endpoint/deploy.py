@@ -200,6 +200,10 @@ def _steps(
     # The endpoint serves: what this run made is no longer to be undone.
     run.undo.clear()
     run.kept.clear()
+    if request.extra_tags:
+        # An endpoint updated in place keeps the tags it was created with: the version now.
+        endpoint_arn = aws.sagemaker.describe_endpoint(EndpointName=names.endpoint)["EndpointArn"]
+        aws.sagemaker.add_tags(ResourceArn=endpoint_arn, Tags=list(request.extra_tags))
     if request.wait:
         progress.step = "clean up"
         prune_old_configs(

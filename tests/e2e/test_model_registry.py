@@ -148,6 +148,9 @@ def test_the_lifecycle_from_registering_to_rolling_back(
     assert variables["MODEL_VERSION"] == "iris/1"
     assert signature == signature_of(models["iris"])
     assert model_tags(aws)["model-package-version"] == "1"
+    endpoint_arn = aws.sagemaker.describe_endpoint(EndpointName=ENDPOINT)["EndpointArn"]
+    endpoint_tags = aws.sagemaker.list_tags(ResourceArn=endpoint_arn)["Tags"]
+    assert {"Key": "model-package-version", "Value": "1"} in endpoint_tags
     # There is nothing approved before version 1
     assert deploy(chalice_config, None, "--previous") == 2
 
