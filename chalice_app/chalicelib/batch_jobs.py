@@ -205,7 +205,7 @@ def _cell(cell: str, feature: Feature) -> Any:
     if feature.type == BOOLEAN:
         # The model reads 1 and 0; a word would be refused by the container.
         return {"1": True, "0": False}.get(cell.strip(), cell)
-    try:
+    try:  # as the container's numpy reads a cell (it reads "1_000" as 1000 too)
         return float(cell)
     except ValueError:
         return cell

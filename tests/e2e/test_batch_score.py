@@ -60,7 +60,9 @@ def write_iris_batch(path: Path, rows: int, seed: int = 7) -> dict[int, str]:
                 cells[1] = "-1"  # outside the signature's bounds
             elif kind == 8:
                 cells = cells[:3]  # a short row
-            if 5 <= kind <= 8:
+            elif kind == 9:
+                cells[3] = "1_5"  # what Python reads as 15, and JSON has no way to say
+            if 5 <= kind <= 9:
                 bad[index + 2] = cells[0]
             writer.writerow(cells)
     return bad
