@@ -4,7 +4,8 @@ say so in one line, instead of dying in a traceback (SIGINT) or without a word (
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -55,3 +56,18 @@ def shielded() -> Iterator[list[int]]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def one_line_on_signal(main: Callable[[list[str] | None], int], prog: str) -> Callable[..., int]:
+    """``main`` with Ctrl-C and SIGTERM said in one line, for commands whose every step is whole
+    or not done (the same command does it again): nothing to roll back."""
+
+    def run(argv: list[str] | None = None) -> int:
+        try:
+            with interruptible():
+                return main(argv)
+        except Interrupted as stop:
+            print(f"{prog}: {stop.name}: stopped; run the same command again", file=sys.stderr)
+            return stop.exit_code
+
+    return run

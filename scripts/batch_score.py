@@ -141,9 +141,7 @@ def label_a_job(args: argparse.Namespace) -> int:
     except AWS_ERRORS as error:
         print(f"batch_score: {checks.one_line(error)}", file=sys.stderr)
         return 1
-    for url in labelled:
-        print(f"scored: {url}")
-    return 0
+    return _scored(labelled)
 
 
 def score_on_aws(args: argparse.Namespace) -> int:
@@ -202,6 +200,10 @@ def score_on_aws(args: argparse.Namespace) -> int:
     except AWS_ERRORS as error:
         print(f"batch_score: {checks.one_line(error)}", file=sys.stderr)
         return 1
+    return _scored(labelled)
+
+
+def _scored(labelled: list[str]) -> int:
     for url in labelled:
         print(f"scored: {url}")
     return 0

@@ -33,7 +33,7 @@ from provisioning.batch_stage import (
     write_stage,
 )
 from provisioning.checks import AWS_ERRORS
-from provisioning.interrupts import Interrupted, interruptible
+from provisioning.interrupts import one_line_on_signal
 from provisioning.stage_config import StageFiles
 
 # EventBridge Scheduler's rate() and cron() (six fields), as Chalice passes them on.
@@ -160,15 +160,7 @@ def _stage_problem(args: argparse.Namespace, target: StageTarget) -> str | None:
     return None
 
 
-def run(argv: list[str] | None = None) -> int:
-    """``main``, with Ctrl-C and SIGTERM said in one line: each step is whole or not done, and
-    the same command does it again."""
-    try:
-        with interruptible():
-            return main(argv)
-    except Interrupted as stop:
-        print(f"batch_triggers: {stop.name}: stopped; run the same command again", file=sys.stderr)
-        return stop.exit_code
+run = one_line_on_signal(main, "batch_triggers")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.iam_documents import registry_caller_policies
-from provisioning.interrupts import Interrupted, interruptible
+from provisioning.interrupts import one_line_on_signal
 from provisioning.model_registry import (
     APPROVED,
     GROUP_NAME,
@@ -98,15 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run(argv: list[str] | None = None) -> int:
-    """``main``, with Ctrl-C and SIGTERM said in one line: each step is whole or not done, and
-    the same command does it again."""
-    try:
-        with interruptible():
-            return main(argv)
-    except Interrupted as stop:
-        print(f"model_versions: {stop.name}: stopped; run the same command again", file=sys.stderr)
-        return stop.exit_code
+run = one_line_on_signal(main, "model_versions")
 
 
 if __name__ == "__main__":
