@@ -56,7 +56,8 @@ def input_objects(s3: Any, location: batch_jobs.S3Location) -> list[dict[str, An
 
 def output_key(request: TransformRequest, input_key: str) -> str:
     """Where SageMaker writes an input object's answers: its path under the input's folder,
-    under the output prefix, with ``.out``."""
+    under the output prefix, with ``.out`` (SageMaker Developer Guide, "Batch transform": the
+    output object has the input's name with .out appended)."""
     folder = request.input.key.rsplit("/", 1)[0] + "/" if "/" in request.input.key else ""
     return request.output.key + input_key[len(folder) :] + ".out"
 

@@ -71,7 +71,10 @@ def job_name(endpoint: str, now: datetime.datetime | None = None) -> str:
 
 
 def data_processing(id_count: int, feature_count: int) -> dict[str, str]:
-    """Drop the ids for the model, join its answer to the line, keep the ids and the answer."""
+    """Drop the ids for the model, join its answer to the line, keep the ids and the answer.
+    For CSV, SageMaker appends the answer's columns to the input row, and the filters are
+    JSONPath over the row's cells (SageMaker Developer Guide, "Associate Prediction Results with
+    Input Records"; API_DataProcessing, whose example InputFilter is "$[1:]")."""
     if id_count == 0:
         return {"JoinSource": "None"}
     ids = ",".join(str(index) for index in range(id_count))

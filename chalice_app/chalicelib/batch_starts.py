@@ -111,6 +111,8 @@ def start_job(
         return _said({"started": None, "refused": error.log_detail or error.message})
     name = batch_jobs.job_name(endpoint)
     manifest_key = f"{spec.output.key}{MANIFESTS}{name}.json"
+    # A manifest: [{"prefix": "s3://bucket/prefix/"}, "relative/key", ...]
+    # (API_TransformS3DataSource, S3Uri).
     manifest = [{"prefix": source.url}, *(item["Key"][len(source.key) :] for item in objects)]
     s3.put_object(Bucket=spec.output.bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
     data_source = {

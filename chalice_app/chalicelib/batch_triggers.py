@@ -50,7 +50,9 @@ class BatchTriggers:
     def arrival_pattern(self) -> dict[str, object]:
         """EventBridge's pattern for an object created under the input prefix (the bucket sends
         its events to EventBridge: `chalice package` cannot package ``on_s3_event``, whose
-        notification CloudFormation cannot add to an existing bucket)."""
+        notification CloudFormation cannot add to an existing bucket). The event's shape: source
+        "aws.s3", detail-type "Object Created", detail.bucket.name and detail.object.key (Amazon
+        S3 User Guide, "EventBridge event message structure")."""
         assert self.input_url is not None
         bucket, _, prefix = self.input_url.removeprefix("s3://").partition("/")
         return {
