@@ -34,11 +34,16 @@ class PredictionResult:
 def to_csv(rows: Sequence[Sequence[Cell]], missing: bool = False, booleans: bool = False) -> bytes:
     """Header-less CSV in the model's feature order, as the built-in XGBoost container reads it:
     a missing value (None) is an empty cell, a boolean 1 or 0. ``missing``/``booleans``: whether
-    the rows may hold them (no number's text holds "null", "true" or "false")."""
+    the rows may hold them (no number's text holds "null", "true" or "false").
+
+    A model of one feature has one cell a line, and an empty cell would be an empty line, which
+    the container cannot read (it strips the body and fails on a blank line between rows,
+    serve_utils.py:118-130): its missing value is "nan", which the container reads as missing as
+    it reads an empty cell (numpy's float of the cell)."""
     # json.dumps writes each float as repr() does, in C: "[[5.1,3.5],[6.7,3.0]]" -> rows of CSV.
     text = json.dumps(rows, separators=(",", ":"))[2:-2].replace("],[", "\n")
     if missing:
-        text = text.replace("null", "")
+        text = text.replace("null", "nan" if rows and len(rows[0]) == 1 else "")
     if booleans:
         text = text.replace("true", "1").replace("false", "0")
     return text.encode()

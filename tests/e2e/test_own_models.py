@@ -159,3 +159,43 @@ def test_a_mistyped_model_path_trains_nothing_and_touches_nothing(tmp_path: Path
     assert started.returncode == 2
     assert "modle.tar.gz not found (nothing trained in its place)" in started.stderr
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+def test_a_model_of_one_optional_feature_answers_a_record_without_it(tmp_path: Path) -> None:
+    """One feature a line: its missing value cannot be an empty cell (an empty line, which the
+    container cannot read); the proxy sends "nan", which the container reads as missing."""
+    import numpy as np
+    import xgboost as xgb
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes(scaled=False)
+    bmi = data.data[:, [2]].copy()
+    bmi[::10] = np.nan
+    booster = xgb.train(
+        {"objective": "reg:squarederror", "max_depth": 2, "nthread": 1},
+        xgb.DMatrix(bmi, label=data.target, feature_names=["bmi"]),
+        num_boost_round=5,
+    )
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    booster.save_model(theirs / "model.ubj")
+    # One column: its empty cell is written "" (a bare empty line is no row to a CSV reader)
+    (theirs / "example.csv").write_text('bmi\n32.1\n""\n21.6\n')
+    imported = subprocess.run(
+        [sys.executable, "-m", "scripts.import_model", "--model", str(theirs / "model.ubj"),
+         "--example", str(theirs / "example.csv"), "--output", str(tmp_path / "model.tar.gz")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    with running_stack(tmp_path / "model.tar.gz", Layout.isolated(tmp_path)) as stack:
+        records = [{}, {"bmi": None}, {"bmi": 30.5}, {}]
+        answer = requests.post(
+            f"{stack.proxy_url}/predict", json={"instances": records}, timeout=30
+        )
+        single = requests.post(f"{stack.proxy_url}/predict", json={}, timeout=30)
+    rows = np.array([[np.nan], [np.nan], [30.5], [np.nan]])
+    expected = booster.predict(xgb.DMatrix(rows, feature_names=["bmi"]))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["predictions"] == [{"value": float(v)} for v in expected]
+    assert single.status_code == 200, single.text
+    assert single.json()["predictions"] == [{"value": float(expected[0])}]
