@@ -149,6 +149,7 @@ def score_file(
                 out.seek(checkpoint.output_bytes)
                 bad.seek(checkpoint.rejects_bytes)
                 for chunk in _chunks(records, chunk_rows):
+                    _check_rejects(checkpoint, max_rejects, files)
                     scored, rejected = _score_chunk(chunk, scorer, output, out, bad)
                     checkpoint.offset, checkpoint.line = chunk[-1].end_offset, chunk[-1].end_line
                     checkpoint.output_bytes, checkpoint.rejects_bytes = out.tell(), bad.tell()
@@ -157,13 +158,7 @@ def score_file(
                     _save(files, checkpoint)
                     scored_here += scored
                     progress.update(scored_here, checkpoint.offset)
-                    if max_rejects is not None and checkpoint.rejected > max_rejects:
-                        raise TooManyRejects(
-                            f"{checkpoint.rejected} records rejected, more than --max-rejects "
-                            f"{max_rejects}: see {files.partial_rejects}; rerun with a higher "
-                            "--max-rejects to go on from line "
-                            f"{checkpoint.line + 1}, or --restart"
-                        )
+                _check_rejects(checkpoint, max_rejects, files)
         finally:
             progress.update(scored_here, checkpoint.offset, force=True)
             progress.close()
@@ -192,6 +187,17 @@ def _resumed(files: BatchFiles, fresh: Checkpoint) -> Checkpoint | None:
     if any(not p.is_file() or p.stat().st_size < n for p, n in zip(partials, sizes, strict=True)):
         raise InputError(f"{files.partial_output} is shorter than its checkpoint: pass --restart")
     return checkpoint
+
+
+def _check_rejects(checkpoint: Checkpoint, max_rejects: int | None, files: BatchFiles) -> None:
+    """TooManyRejects past the limit: checked before each chunk (a resumed run with the same
+    limit stops at once) and at the end (a finished run past it is not renamed into place)."""
+    if max_rejects is not None and checkpoint.rejected > max_rejects:
+        raise TooManyRejects(
+            f"{checkpoint.rejected} records rejected, more than --max-rejects {max_rejects}: see "
+            f"{files.partial_rejects}; rerun with a higher --max-rejects to go on from line "
+            f"{checkpoint.line + 1}, or --restart"
+        )
 
 
 def _save(files: BatchFiles, checkpoint: Checkpoint) -> None:

@@ -272,6 +272,11 @@ def test_too_many_rejects_stop_the_run_and_a_higher_limit_goes_on(
     stopped = batch_score(*args, "--max-rejects", "3")
     assert stopped.returncode == 1
     assert "more than --max-rejects 3" in stopped.stderr and not output.exists()
+    # The same limit again stops at once: nothing more is scored
+    checkpoint = tmp_path / "scored.csv.checkpoint.json"
+    before = json.loads(checkpoint.read_text())
+    again = batch_score(*args, "--max-rejects", "3")
+    assert again.returncode == 1 and json.loads(checkpoint.read_text()) == before
     finished = batch_score(*args, "--max-rejects", "100")
     assert finished.returncode == 0, finished.stderr
     assert len(read_jsonl(output.with_name("scored.csv.rejects.jsonl"))) == len(bad)
