@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from chalicelib import batch_jobs, batch_triggers, clients
 from chalicelib.batch_jobs import JobRefused, JobSpec, S3Location
@@ -79,12 +80,12 @@ def start_job(
 ) -> dict[str, Any]:
     """Start one job for the new objects (``arrived``: the keys an event named; None: every
     object under the input prefix). What happened, as the function's answer and log line."""
-    settings = get_settings()
-    endpoint = settings.endpoint_name
-    s3 = s3 or boto3.client("s3", region_name=settings.region)
-    sagemaker = sagemaker or clients.get_control_client()
-    source = S3Location.parse(environ[batch_triggers.INPUT], batch_triggers.INPUT)
     try:
+        settings = get_settings()
+        endpoint = settings.endpoint_name
+        s3 = s3 or boto3.client("s3", region_name=settings.region)
+        sagemaker = sagemaker or clients.get_control_client()
+        source = S3Location.parse(environ[batch_triggers.INPUT], batch_triggers.INPUT)
         spec = spec_from(environ)
         done = submitted(s3, spec.output)
         objects = [
@@ -105,7 +106,12 @@ def start_job(
             raise JobRefused(
                 f"endpoint {endpoint} serves another model than the stage's signature's"
             )
-    except (JobRefused, ValueError) as error:
+    except (JobRefused, ValueError, KeyError) as error:
+        return _said({"started": None, "refused": str(error)})
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ValidationException":
+            raise  # throttled, or AWS failed: Lambda retries the event
+        # The endpoint, its config or model is not there (being replaced, or deleted).
         return _said({"started": None, "refused": str(error)})
     except ApiError as error:  # the stage's own settings or signature: the log says which
         return _said({"started": None, "refused": error.log_detail or error.message})

@@ -412,3 +412,22 @@ def test_make_deploy_refuses_batch_functions_written_for_another_endpoint(tmp_pa
     check_batch_policy(target, "eu-west-1", "123456789012")
     with pytest.raises(PreflightFailed, match="batch_triggers --stage dev"):
         check_batch_policy(target, "us-east-1", "123456789012")
+
+
+def test_an_endpoint_that_is_gone_starts_nothing_and_says_so(
+    deployed: tuple[AwsClients, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws, project = deployed
+    bucket = switch_on(aws, project, "--on-arrival")
+    app = load_app(project, monkeypatch, "dev").app
+    aws.s3.put_object(Bucket=bucket, Key="incoming/day2.csv", Body="\n".join(ROWS) + "\n")
+    aws.sagemaker.delete_endpoint(EndpointName="iris-test")
+    with Client(app, stage_name="dev", project_dir=str(project)) as client:
+        answer = client.lambda_.invoke(
+            triggers.ARRIVAL_FUNCTION, arrival_event(client, bucket, "incoming/day2.csv")
+        ).payload
+    assert answer["started"] is None and "iris-test" in answer["refused"]
+    assert jobs(aws) == []
+    # Nothing entered the ledger: once the endpoint is back, the object is still new
+    manifests = aws.s3.list_objects_v2(Bucket=bucket, Prefix="scored/manifests/")
+    assert manifests.get("KeyCount", 0) == 0
