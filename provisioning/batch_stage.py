@@ -15,7 +15,6 @@ from lambda_code import batch_triggers as triggers
 from provisioning.aws import AwsClients
 from provisioning.files import update_json
 from provisioning.iam_documents import batch_function_policy
-from provisioning.naming import role_name
 from provisioning.stage_config import StageFiles
 
 
@@ -81,8 +80,9 @@ def write_stage(
 
 
 def grant_model_role(aws: AwsClients, endpoint: str, wanted: BatchStage, account: str) -> str:
-    """The model's role may read the input and the manifests and write the output."""
-    role = role_name(endpoint)
+    """The role of the model the endpoint serves (deploy_endpoint's, or the one --role-arn named)
+    may read the input and the manifests and write the output."""
+    role = batch_jobs.served_model(aws.sagemaker, endpoint)["ExecutionRoleArn"].rsplit("/", 1)[-1]
     document = batch_grants_document(
         wanted.source, wanted.output, aws.region, account, wanted.spec.kms_key, manifests=True
     )
