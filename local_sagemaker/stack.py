@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from artifacts.packaging import signature_path_for
@@ -135,6 +136,16 @@ class Stack:
     @property
     def proxy_log(self) -> Path:
         return self.log("chalice-local")
+
+    def log_records(self, name: str = "chalice-local") -> list[dict[str, Any]]:
+        """A `chalice local` log's request lines, parsed. Split on newlines only: a line holds a
+        client's field names unescaped, and str.splitlines() would also split at U+0085 or
+        U+2028 inside one (JSON escapes only the control characters below U+0020)."""
+        return [
+            json.loads(line)
+            for line in self.log(name).read_text(encoding="utf-8").split("\n")
+            if line.startswith("{")
+        ]
 
 
 @contextmanager

@@ -150,11 +150,10 @@ def test_a_variant_the_endpoint_lacks_is_503_and_the_log_says_why(stack: Stack) 
     assert response.status_code == 503
     assert "Retry-After" not in response.headers  # retrying cannot mend a stage's configuration
     assert "NoSuchVariant" not in response.text and "123456789012" not in response.text
-    log = stack.log("chalice-wrong-variant").read_text()
     line = next(
-        json.loads(line)
-        for line in log.splitlines()
-        if response.json()["RequestId"] in line and line.startswith("{")
+        record
+        for record in stack.log_records("chalice-wrong-variant")
+        if record.get("request_id") == response.json()["RequestId"]
     )
     assert "stage configuration refused" in line["detail"] and "NoSuchVariant" in line["detail"]
 

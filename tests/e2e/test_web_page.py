@@ -7,7 +7,6 @@ cross-origin request with a preflight; a second copy from another origin must ge
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -91,11 +90,7 @@ def page(browser, stack: Stack):  # type: ignore[no-untyped-def]
 
 
 def preflights_logged(stack: Stack) -> int:
-    routes = [
-        json.loads(line).get("route")
-        for line in stack.proxy_log.read_text().splitlines()
-        if line.startswith("{")
-    ]
+    routes = [record.get("route") for record in stack.log_records()]
     return routes.count("OPTIONS /predict")
 
 
