@@ -129,7 +129,7 @@ def batch_function_policy(
     output: str,
     kms_key: str | None = None,
 ) -> dict[str, Any]:
-    """The stage's batch functions: read the input prefix and the manifests, write manifests,
+    """The stage's batch functions: read the input prefix, write manifests and claims,
     find the model the one endpoint serves and start jobs named for it. A job's name ends in the
     time it starts, so its grant names the endpoint's job prefix, not one ARN."""
     source_at = batch_jobs.S3Location.parse(source, "input")
@@ -177,13 +177,14 @@ def batch_function_policy(
             "Condition": {"StringLike": {"s3:prefix": [source_at.key + "*", manifests + "*"]}},
         },
         {
-            "Sid": "ReadTheInputAndTheManifests",
+            "Sid": "ReadTheInput",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [source_at.arn + "*", f"arn:aws:s3:::{output_at.bucket}/{manifests}*"],
+            "Resource": source_at.arn + "*",
         },
         {
-            "Sid": "WriteManifests",
+            # Manifests, and the claims on objects (chalicelib/batch_starts.py).
+            "Sid": "WriteManifestsAndClaims",
             "Effect": "Allow",
             "Action": ["s3:PutObject", "s3:DeleteObject"],
             "Resource": f"arn:aws:s3:::{output_at.bucket}/{manifests}*",

@@ -1,11 +1,13 @@
 """Starting a Batch Transform job for new objects under the stage's input prefix: from the batch
 functions in app.py (an object arrived; or the schedule came round).
 
-Every job's objects are listed in a manifest under ``<output>manifests/``: the job reads its
-input from it, and the manifests together are the ledger of what was already sent, so an event
-delivered twice (EventBridge delivers at least once) or an object the schedule sees again starts
-nothing. A refusal (input the model cannot take, a stage whose endpoint serves another model) is
-logged and answered, never raised: a raised error makes Lambda retry the event."""
+An object is sent once. Before a job takes it, the function claims it: an empty object
+``<output>manifests/claims/<input key>`` written only if it does not exist yet (S3's conditional
+write, ``If-None-Match: *``). Of two functions that see the same new object at once (the arrival
+and the schedule, or an event EventBridge delivered twice) one claim succeeds and the other is
+refused with 412, so only one job takes it. Each job reads its objects from a manifest beside
+the claims. A refusal (input the model cannot take, a stage whose endpoint is gone) is logged
+and answered, never raised: a raised error makes Lambda retry the event."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from chalicelib.errors import ApiError
 from chalicelib.settings import get_settings
 
 MANIFESTS = "manifests/"
+CLAIMS = MANIFESTS + "claims/"
 # Objects whose first bytes are checked before a job starts.
 SAMPLED_OBJECTS = 5
 # The most objects one job takes; the rest wait for the next run.
@@ -50,19 +53,28 @@ def spec_from(environ: Mapping[str, str]) -> JobSpec:
 
 
 def submitted(s3: Any, output: S3Location) -> set[str]:
-    """Every object key a job was already started for, by the manifests."""
-    keys: set[str] = set()
-    pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=output.bucket, Prefix=output.key + MANIFESTS
-    )
-    for page in pages:
-        for item in page.get("Contents", []):
-            manifest = json.loads(
-                s3.get_object(Bucket=output.bucket, Key=item["Key"])["Body"].read()
-            )
-            prefix = S3Location.parse(manifest[0]["prefix"], "manifest prefix")
-            keys.update(prefix.key + relative for relative in manifest[1:])
-    return keys
+    """Every input key a job was already started for (or is being started for): the claims."""
+    prefix = output.key + CLAIMS
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=output.bucket, Prefix=prefix)
+    return {item["Key"][len(prefix) :] for page in pages for item in page.get("Contents", [])}
+
+
+def claim(s3: Any, output: S3Location, key: str) -> bool:
+    """Take the object for this run; False when another run has it."""
+    try:
+        s3.put_object(
+            Bucket=output.bucket, Key=output.key + CLAIMS + key, Body=b"", IfNoneMatch="*"
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+            return False
+        raise
+    return True
+
+
+def release(s3: Any, output: S3Location, keys: list[str]) -> None:
+    for key in keys:
+        s3.delete_object(Bucket=output.bucket, Key=output.key + CLAIMS + key)
 
 
 def waiting(s3: Any, source: S3Location) -> list[dict[str, Any]]:
@@ -115,17 +127,22 @@ def start_job(
         return _said({"started": None, "refused": str(error)})
     except ApiError as error:  # the stage's own settings or signature: the log says which
         return _said({"started": None, "refused": error.log_detail or error.message})
+    claimed = [item["Key"] for item in objects if claim(s3, spec.output, item["Key"])]
+    if not claimed:
+        return _said({"started": None, "reason": "another run took them"})
     name = batch_jobs.job_name(endpoint)
     manifest_key = f"{spec.output.key}{MANIFESTS}{name}.json"
     # A manifest: [{"prefix": "s3://bucket/prefix/"}, "relative/key", ...]
     # (API_TransformS3DataSource, S3Uri).
-    manifest = [{"prefix": source.url}, *(item["Key"][len(source.key) :] for item in objects)]
-    s3.put_object(Bucket=spec.output.bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
-    data_source = {
-        "S3DataType": "ManifestFile",
-        "S3Uri": f"s3://{spec.output.bucket}/{manifest_key}",
-    }
+    manifest = [{"prefix": source.url}, *(key[len(source.key) :] for key in claimed)]
     try:
+        s3.put_object(
+            Bucket=spec.output.bucket, Key=manifest_key, Body=json.dumps(manifest).encode()
+        )
+        data_source = {
+            "S3DataType": "ManifestFile",
+            "S3Uri": f"s3://{spec.output.bucket}/{manifest_key}",
+        }
         sagemaker.create_transform_job(
             **batch_jobs.transform_job(
                 name, model["ModelName"], data_source, spec, signature,
@@ -133,10 +150,11 @@ def start_job(
             )
         )  # fmt: skip
     except Exception:
-        # Not started: out of the ledger, so that Lambda's retry (or the next run) starts it.
+        # Not started: the claims go, so that Lambda's retry (or the next run) starts them.
+        release(s3, spec.output, claimed)
         s3.delete_object(Bucket=spec.output.bucket, Key=manifest_key)
         raise
-    return _said({"started": name, "objects": [item["Key"] for item in objects]})
+    return _said({"started": name, "objects": claimed})
 
 
 def _said(outcome: dict[str, Any]) -> dict[str, Any]:

@@ -431,3 +431,43 @@ def test_an_endpoint_that_is_gone_starts_nothing_and_says_so(
     # Nothing entered the ledger: once the endpoint is back, the object is still new
     manifests = aws.s3.list_objects_v2(Bucket=bucket, Prefix="scored/manifests/")
     assert manifests.get("KeyCount", 0) == 0
+
+
+def test_two_runs_that_see_the_same_new_object_send_it_once(
+    deployed: tuple[AwsClients, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The arrival and the schedule (or an event delivered twice) running at once: each lists
+    the object as new before either has started a job. The claim, a write S3 makes only when
+    the claim does not exist yet, lets one of them have it."""
+    from chalicelib import batch_starts
+
+    aws, project = deployed
+    bucket = switch_on(aws, project, "--on-arrival", "--schedule", "rate(1 hour)")
+    app = load_app(project, monkeypatch, "dev").app
+    for name in ("a.csv", "b.csv"):
+        aws.s3.put_object(Bucket=bucket, Key=f"incoming/{name}", Body="\n".join(ROWS) + "\n")
+    # Both runs listed the ledger before either claimed anything
+    monkeypatch.setattr(batch_starts, "submitted", lambda s3, output: set())
+    with Client(app, stage_name="dev", project_dir=str(project)) as client:
+        arrival = client.lambda_.invoke(
+            triggers.ARRIVAL_FUNCTION, arrival_event(client, bucket, "incoming/a.csv")
+        ).payload
+        tick = client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        schedule = client.lambda_.invoke(triggers.SCHEDULE_FUNCTION, tick).payload
+        late = client.lambda_.invoke(triggers.SCHEDULE_FUNCTION, tick).payload
+    assert arrival["objects"] == ["incoming/a.csv"]
+    assert schedule["objects"] == ["incoming/b.csv"]
+    assert late == {"started": None, "reason": "another run took them"}
+    sent = [
+        key
+        for job in jobs(aws)
+        for key in json.loads(
+            aws.s3.get_object(
+                Bucket=bucket,
+                Key=job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"].split("/", 3)[3],
+            )["Body"].read()
+        )[1:]
+    ]
+    assert sorted(sent) == ["a.csv", "b.csv"]
