@@ -142,13 +142,20 @@ def xgboost_predictions(own: OwnModel, rows: np.ndarray) -> list:
     return own.booster().predict(xgb.DMatrix(rows), validate_features=False).tolist()
 
 
-def import_own(own: OwnModel, output: Path) -> subprocess.CompletedProcess[str]:
-    labels = ["--labels", ",".join(own.labels)] if own.labels else []
+def run_import_model(
+    model: Path, example: Path, output: Path, labels: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`scripts.import_model` as a user runs it: a process of its own."""
+    flags = ["--labels", ",".join(labels)] if labels else []
     return subprocess.run(
-        [sys.executable, "-m", "scripts.import_model", "--model", str(own.model),
-         "--example", str(own.example), "--output", str(output), *labels],
+        [sys.executable, "-m", "scripts.import_model", "--model", str(model),
+         "--example", str(example), "--output", str(output), *flags],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+def import_own(own: OwnModel, output: Path) -> subprocess.CompletedProcess[str]:
+    return run_import_model(own.model, own.example, output, own.labels)
 
 
 def expected_prediction(own: OwnModel, score: float | list[float]) -> dict:

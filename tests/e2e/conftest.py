@@ -3,8 +3,6 @@ packaged API, moto accounts and a stubbed CloudFormation."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME
 from tests.e2e.provisioning_runs import make_aws
+from tests.models import run_import_model
 
 # The second example model: a regression, in the files a user brings.
 DIABETES = REPO_ROOT / "examples" / "models" / "diabetes"
@@ -47,11 +46,9 @@ def diabetes_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The second example model, a regression, imported by the command as a user would, and
     served by the stand-in and `chalice local`."""
     folder = tmp_path_factory.mktemp("diabetes")
-    imported = subprocess.run(
-        [sys.executable, "-m", "scripts.import_model", "--model", str(DIABETES / "model.ubj"),
-         "--example", str(DIABETES / "example.csv"), "--output", str(folder / "model.tar.gz")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    imported = run_import_model(
+        DIABETES / "model.ubj", DIABETES / "example.csv", folder / "model.tar.gz"
+    )
     assert imported.returncode == 0, imported.stderr
     with running_stack(folder / "model.tar.gz", Layout.isolated(folder)) as running:
         yield running

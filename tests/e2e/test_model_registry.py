@@ -6,19 +6,17 @@ step, as a user's command line would."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from paths import REPO_ROOT
 from provisioning.aws import AwsClients
 from scripts import deploy_endpoint, model_versions, register_model, train_model
 from tests.e2e.conftest import DIABETES
 from tests.e2e.provisioning_runs import make_aws
+from tests.models import run_import_model
 from tests.support import forget_moto_answers, moto_model_answer
 
 REGION = "eu-west-1"
@@ -31,11 +29,7 @@ def models(tmp_path: Path, trained_model: Path) -> dict[str, Path]:
     retrained = tmp_path / "retrained" / "model.tar.gz"
     train_model.write_artifacts(retrained, seed=7, rounds=20)
     diabetes = tmp_path / "diabetes" / "model.tar.gz"
-    imported = subprocess.run(
-        [sys.executable, "-m", "scripts.import_model", "--model", str(DIABETES / "model.ubj"),
-         "--example", str(DIABETES / "example.csv"), "--output", str(diabetes)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    imported = run_import_model(DIABETES / "model.ubj", DIABETES / "example.csv", diabetes)
     assert imported.returncode == 0, imported.stderr
     return {"iris": trained_model / "model.tar.gz", "retrained": retrained, "diabetes": diabetes}
 

@@ -22,6 +22,7 @@ from tests.models import (
     OwnModel,
     expected_prediction,
     import_own,
+    run_import_model,
     train_own_model,
     xgboost_predictions,
 )
@@ -181,11 +182,9 @@ def test_a_model_of_one_optional_feature_answers_a_record_without_it(tmp_path: P
     booster.save_model(theirs / "model.ubj")
     # One column: its empty cell is written "" (a bare empty line is no row to a CSV reader)
     (theirs / "example.csv").write_text('bmi\n32.1\n""\n21.6\n')
-    imported = subprocess.run(
-        [sys.executable, "-m", "scripts.import_model", "--model", str(theirs / "model.ubj"),
-         "--example", str(theirs / "example.csv"), "--output", str(tmp_path / "model.tar.gz")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    imported = run_import_model(
+        theirs / "model.ubj", theirs / "example.csv", tmp_path / "model.tar.gz"
+    )
     assert imported.returncode == 0, imported.stderr
     with running_stack(tmp_path / "model.tar.gz", Layout.isolated(tmp_path)) as stack:
         records = [{}, {"bmi": None}, {"bmi": 30.5}, {}]
