@@ -22,9 +22,11 @@ from paths import BUILD_DIR, REPO_ROOT
 from provisioning.aws import project_tags
 from provisioning.files import write_atomically
 
+# ModelPackageGroupName's pattern and length (API_CreateModelPackageGroup).
 GROUP_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 APPROVED, PENDING, REJECTED = "Approved", "PendingManualApproval", "Rejected"
-# The version's metadata (CustomerMetadataProperties: values of at most 256 characters).
+# The version's metadata (CustomerMetadataProperties: keys of at most 128 characters, values of at most
+# 256, API_CreateModelPackage): the signature itself does not fit, so its S3 location and sha256 do.
 SHA_KEY = "artifact-sha256"
 SIGNATURE_KEY = "signature-s3-uri"
 SIGNATURE_SHA_KEY = "signature-sha256"
