@@ -32,8 +32,10 @@ $(MODEL): $(INSTALLED)
 
 model: $(MODEL)
 
+# SIGN_IN=1: the proxy accepts only tokens of a local issuer, and the demo page signs in there.
+SIGN_IN ?=
 run: $(INSTALLED) $(MODEL)
-	$(PY) -m scripts.run_local
+	$(PY) -m scripts.run_local $(if $(SIGN_IN),--sign-in)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -54,9 +56,11 @@ test-unit: $(INSTALLED)
 # ALARM_EMAIL=you@example.com: the stage's alarms also mail you (an SNS topic, confirm the mail).
 STAGE ?= dev
 REGION ?=
+# A production stage whose only gate is the API key is refused unless ALLOW_API_KEY_ONLY=1.
+ALLOW_API_KEY_ONLY ?=
 ALARM_EMAIL ?=
 deploy: $(INSTALLED)
-	ALARM_EMAIL=$(ALARM_EMAIL) $(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION))
+	ALARM_EMAIL=$(ALARM_EMAIL) $(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION)) $(if $(ALLOW_API_KEY_ONLY),--api-key-only)
 
 # The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
 bench: $(INSTALLED) $(MODEL)

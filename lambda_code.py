@@ -13,6 +13,7 @@ if str(CHALICE_DIR) not in sys.path:
 
 from chalicelib import (
     answers,
+    auth,
     batch_jobs,
     batch_triggers,
     predictor,
@@ -23,6 +24,7 @@ from chalicelib import (
 
 __all__ = [
     "answers",
+    "auth",
     "batch_jobs",
     "batch_triggers",
     "predictor",

@@ -8,6 +8,7 @@ from chalice.app import CloudWatchEvent, Request
 from pydantic_core import to_json
 
 from chalicelib import exchange, service
+from chalicelib.auth import gateway_authorizer
 from chalicelib.batch_triggers import ARRIVAL_FUNCTION, SCHEDULE_FUNCTION, BatchTriggers
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.boundary import http_boundary
@@ -20,11 +21,14 @@ app.debug = False
 # Content-Type against this list, twice (16 types by default): 10 µs of every request.
 app.api.binary_types = []
 app.register_middleware(http_boundary, "http")
+# API Gateway's own check for stages that sign in with Cognito or IAM (chalicelib/auth.py);
+# the boundary checks tokens as well. Preflights stay open: browsers send them bare.
+_authorizer = gateway_authorizer()
 
 
 # Every content type reaches the view: Chalice's own match is too lenient
 # (chalicelib/media_type.py), so the service checks it and answers 415 itself.
-@app.route("/predict", methods=["POST"], content_types=["*/*"])
+@app.route("/predict", methods=["POST"], content_types=["*/*"], authorizer=_authorizer)
 def predict() -> Response:
     request = _request()
     answer: PredictResponseBody = service.predict(
@@ -36,13 +40,13 @@ def predict() -> Response:
     return json_response(answer)
 
 
-@app.route("/health", methods=["GET"])
+@app.route("/health", methods=["GET"], authorizer=_authorizer)
 def health() -> HealthBody:
     query = _request().query_params
     return service.health(deep=query.get("deep") if query else None)
 
 
-@app.route("/openapi.json", methods=["GET"])
+@app.route("/openapi.json", methods=["GET"], authorizer=_authorizer)
 def openapi() -> dict:
     return service.openapi()
 

@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from artifacts.packaging import signature_path_for
-from lambda_code import settings
+from lambda_code import auth, settings
+from local_identity import keys as local_keys
 from local_sagemaker import processes
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
 from provisioning.naming import VARIANT_NAME
@@ -53,6 +54,8 @@ class Layout:
     variants: tuple[str, ...] = (VARIANT_NAME,)
     # Where the processes write: one log file each, or the terminal (None).
     log_dir: Path | None = None
+    # The local issuer's, when the stack signs in.
+    issuer_port: int = local_keys.DEFAULT_PORT
 
     @classmethod
     def as_configured(cls, proxy_port: int) -> Layout:
@@ -104,6 +107,7 @@ class Layout:
             proxy_ports={stage: processes.free_port() for stage in stages},
             variants=variants,
             log_dir=workdir,
+            issuer_port=processes.free_port(),
         )
 
 
@@ -122,6 +126,8 @@ class Stack:
     signature: Path
     # The processes, to watch (make run stops when one exits).
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The local issuer, when the stack signs in (every stage then checks its tokens).
+    issuer_url: str | None = None
 
     @property
     def proxy_url(self) -> str:
@@ -150,12 +156,14 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    model_tar: Path, layout: Layout, signature: Path | None = None
+    model_tar: Path, layout: Layout, signature: Path | None = None, sign_in: bool = False
 ) -> Iterator[Stack]:
     """Start everything, wait until each process answers, and stop them all on the way out.
     The stand-in serves ``model_tar`` and every `chalice local` validates by its signature
     (``signature``, else the one beside it), given as MODEL_SIGNATURE: the local stage
-    leaves that variable to the process (a stage variable would override it)."""
+    leaves that variable to the process (a stage variable would override it). ``sign_in``:
+    the local issuer runs too, and every stage that does not say otherwise checks its tokens
+    (AUTH_* given to the processes the same way)."""
     signature = (signature or signature_path_for(model_tar)).resolve()
 
     def log(name: str) -> Path | None:
@@ -190,6 +198,31 @@ def running_stack(
             REPO_ROOT,
             f"{endpoint_url}/",  # any answer will do: the stand-in serves only AWS's routes
         )  # fmt: skip
+        proxy_env = {settings.MODEL_SIGNATURE: str(signature)}
+        issuer_url = None
+        if sign_in:
+            issuer_url = local_keys.issuer_url(layout.issuer_port)
+            origins = [
+                argument
+                for origin in variables["CORS_ALLOW_ORIGINS"].split(",")
+                for argument in ("--allow-origin", origin)
+            ]
+            start(
+                "issuer",
+                processes.python_command(
+                    "-m", "local_identity", "--port", str(layout.issuer_port), *origins
+                ),
+                REPO_ROOT,
+                f"{issuer_url}/.well-known/jwks.json",
+            )
+            proxy_env.update(
+                {
+                    auth.MODE: "jwt",
+                    auth.ISSUER: issuer_url,
+                    auth.AUDIENCE: local_keys.AUDIENCE,
+                    auth.SCOPES: local_keys.SCOPE,
+                }
+            )
         urls = {}
         for stage, port in layout.proxy_ports.items():
             urls[stage] = f"http://127.0.0.1:{port}"
@@ -202,7 +235,7 @@ def running_stack(
                 command,
                 layout.project,
                 f"{urls[stage]}/health",
-                env={settings.MODEL_SIGNATURE: str(signature)},
+                env=proxy_env,
             )
         start(
             "web",
@@ -222,4 +255,5 @@ def running_stack(
             log_dir=layout.log_dir,
             signature=signature,
             children=children,
+            issuer_url=issuer_url,
         )

@@ -42,6 +42,9 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
     stack = stack_name(args.stage)
     try:
         settings = GatewaySettings.load(args.stage, args.chalice_config_dir)
+        if settings.production and settings.only_gate_is_the_api_key and not args.api_key_only:
+            out(refusal(args.stage))
+            return 2
         target = StageTarget.load(args.stage, args.chalice_config_dir)
         account = preflight(aws, target, settings.reserved_concurrency)
         built = package(args.stage, args.build_dir / f"api-{args.stage}", args.chalice_config_dir)
@@ -56,6 +59,7 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
     key = f"lambda/{hashlib.sha256(zip_bytes).hexdigest()}.zip"
     out(
         f"{'plan' if args.dry_run else 'deploy'}: stage {args.stage} as stack {stack} in {aws.region}; "
+        f"sign-in {settings.sign_in()}, "
         f"API key {'required' if settings.api_key_required else 'not required'}, "
         f"{settings.rate_limit:g}/s (burst {settings.burst_limit}), {settings.daily_quota}/day per key, "
         f"CORS {', '.join(settings.cors_origins)}, reserved concurrency {settings.reserved_concurrency}"
@@ -99,6 +103,16 @@ def deploy(args: argparse.Namespace, aws: AwsClients, cfn: Any, out: Callable[[s
     return 0
 
 
+def refusal(stage: str) -> str:
+    return (
+        f"deploy_api refused: stage {stage} is a production stage (gateway.json) whose only gate "
+        "is the API key, which every visitor of a web page that calls it can read. Connect a "
+        "sign-in provider (AUTH_MODE in the stage's variables in .chalice/config.json: README, "
+        '"Who may call"), or pass --api-key-only (make deploy ALLOW_API_KEY_ONLY=1) to deploy '
+        "it anyway."
+    )
+
+
 def interrupted_stack(cfn: Any, stack: str, signal: Interrupted) -> str:
     """What a signal during the stack's deploy leaves: CloudFormation carries on by itself with
     what it was given (and rolls back by itself if that fails), so say where the stack stands."""
@@ -133,6 +147,12 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--dry-run", action="store_true", help="package and describe only")
     parser.add_argument("--delete", action="store_true", help="delete the stage's stack")
+    parser.add_argument(
+        "--api-key-only",
+        action="store_true",
+        help="deploy a production stage (gateway.json) even though its only gate is the API key; "
+        "without it such a stage is refused",
+    )
     parser.add_argument(
         "--chalice-config-dir", type=Path, default=CHALICE_CONFIG_DIR, help=argparse.SUPPRESS
     )

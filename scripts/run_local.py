@@ -11,12 +11,17 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlencode
 
 from artifacts.binding import BindingError, bound_signature
+from local_identity import keys as local_keys
 from local_sagemaker import processes
 from local_sagemaker.stack import Layout, running_stack
 from paths import MODEL_ARTIFACT
 from scripts import train_model
+
+# What the demo page asks the local issuer for.
+SCOPES = f"openid {local_keys.SCOPE}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         "--signature",
         type=Path,
         help="its signature (default: beside it, <name>.signature.json)",
+    )
+    parser.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="also run the local token issuer, and have the proxy accept only its tokens: the "
+        "demo page signs in, and `python -m scripts.local_token` prints a token for curl",
     )
     args = parser.parse_args(argv)
 
@@ -55,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     layout = Layout.as_configured(args.port)
-    for port in (layout.endpoint_port, args.port, layout.web_port):
+    ports = [layout.endpoint_port, args.port, layout.web_port]
+    for port in ports + ([layout.issuer_port] if args.sign_in else []):
         if not processes.port_is_free(port):
             print(f"port {port} is already in use: stop what listens there first", file=sys.stderr)
             return 1
@@ -66,14 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_on_signal)
     example = json.dumps(signature.examples[0]["record"]) if signature.examples else "{...}"
     try:
-        with running_stack(model, layout, args.signature) as stack:
+        with running_stack(model, layout, args.signature, sign_in=args.sign_in) as stack:
             print(
                 f"\nThe proxy serves {model} ({signature.objective}, "
                 f"{len(signature.features)} features). Try:\n\n"
                 f"  curl -X POST {stack.proxy_url}/predict "
-                f"-H 'Content-Type: application/json' -d '{example}'\n\n"
-                f"or open the demo page: {stack.web_origin}/\n\n"
-                "Ctrl-C stops everything.\n",
+                f"-H 'Content-Type: application/json' -d '{example}'"
+                + (_signed_in_help(stack.issuer_url) if stack.issuer_url else "")
+                + f"\n\nor open the demo page: {stack.web_origin}/"
+                + (demo_page_query(stack.issuer_url) if stack.issuer_url else "")
+                + "\n\nCtrl-C stops everything.\n",
                 flush=True,
             )
             while all(process.poll() is None for process in stack.children):
@@ -82,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     except KeyboardInterrupt:
         return 0
+
+
+def _signed_in_help(issuer_url: str) -> str:
+    return (
+        ' \\\n    -H "Authorization: Bearer $(.venv/bin/python -m scripts.local_token)"\n\n'
+        f"(the proxy accepts only tokens of the local issuer at {issuer_url}; without one it "
+        "answers 401)"
+    )
+
+
+def demo_page_query(issuer_url: str) -> str:
+    """The demo page's sign-in settings, in its address: it signs in at the local issuer."""
+    query = urlencode({"issuer": issuer_url, "client_id": local_keys.CLIENT_ID, "scope": SCOPES})
+    return f"?{query}"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import exchange, request_log
+from chalicelib import auth, exchange, request_log
 from chalicelib.cors import add_cors_headers
 from chalicelib.errors import ApiError
 from chalicelib.metrics import metric_fields
@@ -24,6 +24,9 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
     request_log.start(request_id=call.request_id, route=f"{event.method} {event.path}")
     upstream_error = None
     try:
+        # Preflights carry no credentials (browsers send them bare): they stay open.
+        if event.method != "OPTIONS":
+            auth.authenticate(event.headers.get("authorization"))
         response = get_response(event)
     except ApiError as error:
         response = error_response(error, call.request_id)
@@ -59,6 +62,8 @@ def error_response(error: ApiError, request_id: str) -> Response:
     headers: dict[str, str | list[str]] = {}
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
+    if error.challenge is not None:
+        headers["WWW-Authenticate"] = error.challenge
     return Response(body=body, status_code=error.status, headers=headers)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from chalice import Response
 
 ALLOWED_HEADERS = "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token"
-EXPOSED_HEADERS = "X-Request-Id,Retry-After"
+EXPOSED_HEADERS = "X-Request-Id,Retry-After,WWW-Authenticate"
 PREFLIGHT_MAX_AGE_SECONDS = "600"
 # An origin as a browser serializes it (RFC 6454, section 6.2): scheme, host, and a port only
 # when it is not the scheme's default; lower case, no path, no trailing slash, no wildcard.

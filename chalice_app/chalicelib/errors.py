@@ -41,6 +41,7 @@ class ApiError(ChaliceUnhandledError):
         problem_count: int | None = None,
         upstream: bool = False,
         upstream_ms: float | None = None,
+        challenge: str | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
@@ -53,6 +54,8 @@ class ApiError(ChaliceUnhandledError):
         self.upstream = upstream
         # How long the failed call took, for the UpstreamLatency metric.
         self.upstream_ms = upstream_ms
+        # WWW-Authenticate, for 401 and 403 (RFC 6750, section 3).
+        self.challenge = challenge
 
 
 class InvalidRequest(ApiError):
@@ -62,6 +65,16 @@ class InvalidRequest(ApiError):
 class UnsupportedMediaType(ApiError):
     # The code Chalice's own 415 carries, so clients see one code whoever answers.
     status, code, message = 415, "UnsupportedMediaType", "Content-Type must be application/json."
+
+
+class Unauthenticated(ApiError):
+    # The codes Chalice and API Gateway's own 401 and 403 carry.
+    status, code = 401, "UnauthorizedError"
+    message = "Sign in first: send a valid token as Authorization: Bearer <token>."
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "ForbiddenError", "The token does not grant access to this API."
 
 
 class PayloadTooLarge(ApiError):

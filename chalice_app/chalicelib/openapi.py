@@ -24,14 +24,24 @@ ERROR_STATUSES = {
     "503": "The endpoint is missing, not ready, or unavailable.",
     "504": "The model did not answer in time.",
 }
+# On stages that check sign-in tokens (chalicelib/auth.py), every operation may also answer these.
+SIGN_IN_STATUSES = {
+    "401": "No token, or not a valid one; see WWW-Authenticate.",
+    "403": "The token is valid but grants none of the scopes this API asks for.",
+}
 HEALTH_ERRORS = ("400", "429", "502", "503", "504")
+WWW_AUTHENTICATE = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}
 REQUEST_ID = {"X-Request-Id": {"schema": {"type": "string"}}}
 
 
 @cache
-def openapi_document(signature: Signature, max_batch_size: int, max_body_bytes: int) -> dict:
-    """The document for a stage: its model's record and prediction, its limits."""
+def openapi_document(
+    signature: Signature, max_batch_size: int, max_body_bytes: int, signed_in: bool = False
+) -> dict:
+    """The document for a stage: its model's record and prediction, its limits, and, when
+    ``signed_in``, the bearer token every operation takes and the 401 and 403 it may answer."""
     request = request_model(signature, max_batch_size)
     predict_response = predict_response_model(signature)
     models: list[tuple[type[BaseModel], Mode]] = [
@@ -55,12 +65,20 @@ def openapi_document(signature: Signature, max_batch_size: int, max_body_bytes: 
 
     def errors(statuses: tuple[str, ...]) -> dict:
         error = ref(ErrorBody, "serialization")
-        return {
+        documented = {
             status: answer(
                 ERROR_STATUSES[status], error, RETRY_AFTER if status in ("429", "503") else None
             )
             for status in statuses
         }
+        if signed_in:
+            documented.update(
+                {
+                    status: answer(description, error, WWW_AUTHENTICATE)
+                    for status, description in SIGN_IN_STATUSES.items()
+                }
+            )
+        return documented
 
     return {
         "openapi": "3.1.0",
@@ -116,12 +134,17 @@ def openapi_document(signature: Signature, max_batch_size: int, max_body_bytes: 
                             "description": "OpenAPI 3.1",
                             "headers": REQUEST_ID,
                             "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                        },
+                        **errors(()),
                     },
                 }
             },
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            **({"securitySchemes": {"bearer": BEARER}} if signed_in else {}),
+        },
+        **({"security": [{"bearer": []}]} if signed_in else {}),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic_core import ValidationError
 
 from chalicelib import errors, request_log
+from chalicelib.auth import get_auth_settings
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.clients import get_control_client, get_predictor, get_signature
 from chalicelib.exchange import Exchange
@@ -98,4 +99,7 @@ def openapi() -> dict[str, Any]:
     from chalicelib.openapi import openapi_document
 
     settings = get_settings()
-    return openapi_document(get_signature(), settings.max_batch_size, settings.max_body_bytes)
+    signed_in = get_auth_settings().checks_tokens
+    return openapi_document(
+        get_signature(), settings.max_batch_size, settings.max_body_bytes, signed_in
+    )

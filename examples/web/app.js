@@ -55,8 +55,51 @@ function headers(json) {
   const sent = json ? { "Content-Type": "application/json" } : {};
   const apiKey = apiKeyInput.value.trim();
   if (apiKey) sent["x-api-key"] = apiKey;
+  const token = signIn.token();
+  if (token) sent.Authorization = `Bearer ${token.accessToken}`;
   return sent;
 }
+
+// Sign-in: the provider's settings, remembered; the buttons; who is signed in.
+const issuerInput = $("issuer");
+const clientIdInput = $("client-id");
+const scopesInput = $("scopes");
+const signInSettings = signIn.settings();
+issuerInput.value = signInSettings.issuer || "";
+clientIdInput.value = signInSettings.client_id || "";
+scopesInput.value = signInSettings.scope || "openid";
+
+function showSignedIn() {
+  const token = signIn.token();
+  $("sign-in-button").hidden = Boolean(token);
+  $("sign-out-button").hidden = !token;
+  $("signed-in-as").textContent = token
+    ? `Signed in until ${new Date(token.expiresAt).toLocaleTimeString()}.`
+    : "";
+}
+
+$("sign-in-button").addEventListener("click", async () => {
+  const values = {
+    issuer: issuerInput.value.trim(),
+    client_id: clientIdInput.value.trim(),
+    scope: scopesInput.value.trim() || "openid",
+  };
+  if (!values.issuer || !values.client_id) {
+    showError("Name the sign-in provider's issuer URL and this page's client id first.");
+    return;
+  }
+  try {
+    await signIn.start(values);
+  } catch (error) {
+    showError(error.message || `Could not reach ${values.issuer}.`);
+  }
+});
+
+$("sign-out-button").addEventListener("click", () => {
+  signIn.signOut();
+  showSignedIn();
+  loadDescription();
+});
 
 function unreachable(base) {
   // fetch gives no detail on purpose: a refused connection and a CORS refusal look alike.
@@ -98,6 +141,10 @@ async function loadDescription() {
   try {
     const response = await fetch(`${base}/openapi.json`, { headers: headers(false) });
     if (load !== loads) return;
+    if (response.status === 401 || response.status === 403) {
+      showError(`${response.status}: the API at ${base} asks for sign-in. Sign in above.`);
+      return;
+    }
     if (!response.ok) {
       showError(`${response.status}: the API at ${base} did not give its description.`);
       return;
@@ -363,4 +410,11 @@ $("batch-form").addEventListener("submit", async (event) => {
   }
 });
 
-loadDescription();
+// A return from the sign-in page first (it holds the code to trade), then the form.
+signIn
+  .finish()
+  .catch((error) => showError(error.message))
+  .finally(() => {
+    showSignedIn();
+    if (!statusLine.classList.contains("error")) loadDescription();
+  });

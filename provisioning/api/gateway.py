@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,10 @@ class GatewaySettings:
     metrics_namespace: str = "SageMakerProxy"
     # Where alarms send mail (an SNS topic with an email subscription); none: no topic.
     alarm_email: str | None = None
+    # The stage's variables (config.json's top level, then the stage's): what app.py sees.
+    environment: dict[str, str] = field(default_factory=dict)
+    # A production stage (gateway.json "production"): never behind an API key alone.
+    production: bool = False
 
     @property
     def gateway_error_origin(self) -> str:
@@ -71,6 +75,22 @@ class GatewaySettings:
         pages on the other origins see the gateway's own 403, 429 and 504 as network errors
         (their answers from the proxy itself carry their own origin)."""
         return self.cors_origins[0]
+
+    def sign_in(self) -> str:
+        """How callers sign in on this stage (chalicelib/auth.py's AUTH_MODE), as read by the
+        Lambda; GatewayConfigError for settings the Lambda would refuse."""
+        with chalice_app_importable():
+            from chalicelib.auth import AuthSettings
+            from chalicelib.settings import ConfigurationError
+
+        try:
+            return AuthSettings.from_environ(self.environment).mode
+        except ConfigurationError as error:
+            raise GatewayConfigError(f"stage {self.stage}: {error}") from None
+
+    @property
+    def only_gate_is_the_api_key(self) -> bool:
+        return self.sign_in() == "none"
 
     @classmethod
     def load(
@@ -110,7 +130,10 @@ class GatewaySettings:
             or os.environ.get("ALARM_EMAIL")
             or ours.get("alarm_email")
             or None,
+            environment=environment,
+            production=bool(ours.get("production", False)),
         )
+        settings.sign_in()  # a stage whose sign-in settings are wrong is refused here
         if min(settings.rate_limit, settings.burst_limit, settings.daily_quota) <= 0:
             raise GatewayConfigError(f"stage {stage}: rate, burst and quota must be positive")
         if settings.reserved_concurrency <= 0:
@@ -143,7 +166,10 @@ def gateway_responses(origin: str) -> dict[str, Any]:
     the API carries them."""
     with chalice_app_importable():
         # The proxy's own answers expose the same headers to browsers.
+        from chalicelib.auth import challenge
         from chalicelib.cors import EXPOSED_HEADERS
+
+    unauthorized_challenge = challenge()
 
     # Values are API Gateway mapping expressions: literals in single quotes. A gateway response
     # maps only request parameters and literals ("x-amazon-apigateway-gateway-responses.
@@ -155,32 +181,53 @@ def gateway_responses(origin: str) -> dict[str, Any]:
         "gatewayresponse.header.Access-Control-Expose-Headers": f"'{EXPOSED_HEADERS}'",
         "gatewayresponse.header.Vary": "'Origin'",
     }
-    return {
+    responses: dict[str, dict[str, Any]] = {
         kind: {
             "responseParameters": headers,
             "responseTemplates": {"application/json": ERROR_TEMPLATE},
         }
         for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
     }
+    # A missing or bad token at the Cognito authorizer: the challenge RFC 6750 asks of a 401,
+    # as the proxy's own 401 carries it (chalicelib/auth.py).
+    responses["UNAUTHORIZED"] = {
+        "statusCode": "401",
+        "responseParameters": {
+            **headers,
+            "gatewayresponse.header.WWW-Authenticate": f"'{unauthorized_challenge}'",
+        },
+        "responseTemplates": {"application/json": ERROR_TEMPLATE},
+    }
+    return responses
 
 
-def merge_template(settings: GatewaySettings, routes: dict[str, list[str]]) -> dict[str, Any]:
+def merge_template(
+    settings: GatewaySettings, routes: dict[str, dict[str, dict[str, list[str]] | None]]
+) -> dict[str, Any]:
     """The template ``chalice package --merge-template`` deep-merges into its own.
 
-    ``routes`` maps each path to its methods (as in ``app.routes``): every method but OPTIONS
-    gets the integration timeout and, when required, the API key. Preflights stay open,
-    because browsers send them without custom headers.
+    ``routes`` maps each path to its methods (``package.app_routes``), each with the security
+    requirement of its authorizer: every method but OPTIONS gets the integration timeout and,
+    when required, the API key. The merge replaces lists whole, so an operation's ``security``
+    is written here in full: the API key and the route's authorizer, as Chalice writes them
+    for ``api_key_required`` with an authorizer. Preflights stay open, because browsers send
+    them without credentials.
     """
     paths: dict[str, Any] = {}
     for path, methods in routes.items():
-        for method in methods:
+        for method, authorizer in methods.items():
             if method == "OPTIONS":
                 continue
             operation: dict[str, Any] = {
                 "x-amazon-apigateway-integration": {"timeoutInMillis": INTEGRATION_TIMEOUT_MS}
             }
-            if settings.api_key_required:
-                operation["security"] = [{"api_key": []}]
+            security: list[dict[str, list[str]]] = (
+                [{"api_key": []}] if settings.api_key_required else []
+            )
+            if authorizer:
+                security.append(authorizer)
+            if security:
+                operation["security"] = security
             paths.setdefault(path, {})[method.lower()] = operation
     definition: dict[str, Any] = {
         "paths": paths,

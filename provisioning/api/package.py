@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +20,39 @@ class DeployFailed(Exception):
     pass
 
 
-def app_routes() -> dict[str, list[str]]:
-    """Paths and methods of app.py (importing it makes no AWS call)."""
-    with chalice_app_importable():
-        from app import app
-    return {path: sorted(methods) for path, methods in app.routes.items()}
+def app_routes(
+    environment: Mapping[str, str], project_dir: Path = CHALICE_DIR
+) -> dict[str, dict[str, dict[str, list[str]] | None]]:
+    """Paths and methods of app.py, each with the security requirement its authorizer puts in
+    Chalice's template ({name: scopes}), or None. app.py is loaded afresh with the stage's
+    variables, as `chalice package` loads it: which authorizer a route has depends on them.
+    (Loading it makes no AWS call.)"""
+    with chalice_app_importable(), _variables(environment):
+        spec = importlib.util.spec_from_file_location("_app_of_stage", project_dir / "app.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    app = module.app
+    return {
+        path: {
+            method: {entry.authorizer.name: list(entry.authorizer.scopes)}
+            if entry.authorizer
+            else None
+            for method, entry in sorted(methods.items())
+        }
+        for path, methods in app.routes.items()
+    }
+
+
+@contextmanager
+def _variables(environment: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def package(
@@ -34,7 +65,11 @@ def package(
     settings = GatewaySettings.load(stage, config_dir)
     output.mkdir(parents=True, exist_ok=True)
     merge = output / "gateway-merge.json"
-    merge.write_text(json.dumps(merge_template(settings, app_routes()), indent=2))
+    merge.write_text(
+        json.dumps(
+            merge_template(settings, app_routes(settings.environment, project_dir)), indent=2
+        )
+    )
     target = output / "package"
     finished = subprocess.run(
         [

@@ -17,8 +17,19 @@ from tests.support import REPO_ROOT
 
 CHALICE_DIR = REPO_ROOT / "chalice_app"
 DEPLOYED_STAGES = ["dev", "prod"]
-# Top-level entries the Lambda may ship: the app, Chalice's runtime, pydantic and its dependencies.
-ALLOWED_TOP_LEVEL = ("app.py", "chalicelib", "chalice", "pydantic", "annotated_types", "typing_")
+# Top-level entries the Lambda may ship: the app, Chalice's runtime, pydantic and its dependencies,
+# PyJWT.
+ALLOWED_TOP_LEVEL = (
+    "app.py",
+    "chalicelib",
+    "chalice",
+    "pydantic",
+    "annotated_types",
+    "typing_",
+    # PyJWT, which checks sign-in tokens (chalicelib/tokens.py)
+    "jwt",
+    "pyjwt",
+)
 
 
 def test_template_passes_cfn_lint(package: tuple[str, Path]) -> None:
@@ -142,7 +153,13 @@ def test_the_gateways_own_errors_carry_the_stages_cors_origin(package: tuple[str
     ]["CORS_ALLOW_ORIGINS"].split(",")[0]
     definition = resources(output)["RestAPI"]["Properties"]["DefinitionBody"]
     responses = definition["x-amazon-apigateway-gateway-responses"]
-    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"}
+    # A 401 from an authorizer carries the challenge RFC 6750 asks for, as the proxy's own does.
+    unauthorized = responses["UNAUTHORIZED"]
+    assert unauthorized["statusCode"] == "401"
+    assert unauthorized["responseParameters"]["gatewayresponse.header.WWW-Authenticate"] == (
+        """'Bearer realm="sagemaker-proxy"'"""
+    )
     for response in responses.values():
         headers = response["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"

@@ -49,10 +49,27 @@ def test_document_lists_exactly_the_routes_the_app_serves(document: dict[str, An
     assert documented == served
 
 
-def test_every_error_the_proxy_raises_is_documented_for_predict(document: dict[str, Any]) -> None:
+def test_every_error_the_proxy_raises_is_documented_for_predict() -> None:
     raised = {str(kind.status) for kind in errors.ApiError.__subclasses__()}
-    documented = set(document["paths"]["/predict"]["post"]["responses"])
+    signed_in = openapi_document(load_signature(IRIS_SIGNATURE), 100, 65536, signed_in=True)
+    documented = set(signed_in["paths"]["/predict"]["post"]["responses"])
     assert raised | {"200", "415"} == documented
+
+
+def test_a_signed_in_stage_documents_its_bearer_token_and_stays_valid() -> None:
+    document = openapi_document(load_signature(IRIS_SIGNATURE), 100, 65536, signed_in=True)
+    validate(document)
+    assert document["security"] == [{"bearer": []}]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for item in document["paths"].values():
+        for operation in item.values():
+            assert {"401", "403"} <= set(operation["responses"])
+            assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+
+
+def test_a_stage_without_sign_in_documents_no_token(document: dict[str, Any]) -> None:
+    assert "security" not in document
+    assert "401" not in document["paths"]["/predict"]["post"]["responses"]
 
 
 def test_record_fields_and_bounds_come_from_the_signature(document: dict[str, Any]) -> None:

@@ -1,0 +1,216 @@
+"""Who may call: the stage's sign-in settings, and the check every route but the preflights
+makes before anything else.
+
+``AUTH_MODE`` per stage in ``.chalice/config.json``:
+
+- ``none`` (unset): no check here; on AWS the API key (gateway.json) is then the only gate,
+  which `make deploy` refuses for a production stage unless told.
+- ``cognito``: API Gateway's Cognito user pool authorizer on every route (app.py), and the
+  same token checked here too, against the pool's keys, so that `chalice local` (which does
+  not enforce Cognito authorizers) refuses what AWS would.
+- ``jwt``: any OpenID Connect issuer: the token is checked here against the issuer's JWKS.
+- ``iam``: SigV4 signatures, checked by API Gateway (``IAMAuthorizer``); not by `chalice local`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from chalice.app import Authorizer, CognitoUserPoolAuthorizer, IAMAuthorizer
+
+from chalicelib.errors import EndpointUnavailable, Forbidden, Unauthenticated
+from chalicelib.settings import ConfigurationError
+
+MODE = "AUTH_MODE"
+ISSUER = "AUTH_ISSUER"
+AUDIENCE = "AUTH_AUDIENCE"
+JWKS_URL = "AUTH_JWKS_URL"
+SCOPES = "AUTH_SCOPES"
+COGNITO_USER_POOL_ARN = "AUTH_COGNITO_USER_POOL_ARN"
+MODES = ("none", "jwt", "cognito", "iam")
+REALM = "sagemaker-proxy"
+# The authorizer's name in the template's securityDefinitions.
+COGNITO_AUTHORIZER_NAME = "CognitoUserPool"
+_COGNITO_POOL_ARN = re.compile(
+    r"arn:aws:cognito-idp:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:userpool/"
+    r"(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)"
+)
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+RETRY_KEYS_UNAVAILABLE = 5
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    mode: str = "none"
+    issuer: str = ""
+    audiences: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    jwks_url: str = ""
+    cognito_user_pool_arn: str = ""
+
+    @property
+    def checks_tokens(self) -> bool:
+        return self.mode in ("jwt", "cognito")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:
+        """ConfigurationError for a mode it does not know or one missing what it needs: a
+        stage that asks for sign-in never runs without it."""
+        environ = os.environ if environ is None else environ
+        mode = (environ.get(MODE) or "none").strip().lower()
+        if mode not in MODES:
+            raise ConfigurationError(f"{MODE}={mode!r}: one of {', '.join(MODES)}")
+        settings = cls(
+            mode=mode,
+            issuer=(environ.get(ISSUER) or "").strip().rstrip("/"),
+            audiences=_words(environ.get(AUDIENCE)),
+            scopes=_words(environ.get(SCOPES)),
+            jwks_url=(environ.get(JWKS_URL) or "").strip(),
+            cognito_user_pool_arn=(environ.get(COGNITO_USER_POOL_ARN) or "").strip(),
+        )
+        if mode == "cognito":
+            match = _COGNITO_POOL_ARN.fullmatch(settings.cognito_user_pool_arn)
+            if not match:
+                raise ConfigurationError(
+                    f"{COGNITO_USER_POOL_ARN}: a user pool ARN, "
+                    "arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>"
+                )
+            # Cognito's issuer (Cognito developer guide, "Verifying a JSON Web Token").
+            issuer = f"https://cognito-idp.{match['region']}.amazonaws.com/{match['pool']}"
+            if settings.issuer and settings.issuer != issuer:
+                raise ConfigurationError(f"{ISSUER}: the pool's issuer is {issuer}")
+            settings = cls(**{**settings.__dict__, "issuer": issuer})
+        if settings.checks_tokens:
+            if not settings.issuer:
+                raise ConfigurationError(f"{ISSUER} is not set")
+            if not settings.audiences:
+                raise ConfigurationError(f"{AUDIENCE}: name the client ids or audiences")
+            _check_url(ISSUER, settings.issuer)
+            if settings.jwks_url:
+                _check_url(JWKS_URL, settings.jwks_url)
+        return settings
+
+    @property
+    def key_set_url(self) -> str:
+        """Where the issuer publishes its keys: Cognito's place (and Auth0's) unless named."""
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+def _words(raw: str | None) -> tuple[str, ...]:
+    return tuple(word for word in re.split(r"[\s,]+", raw or "") if word)
+
+
+def _check_url(name: str, url: str) -> None:
+    """https, or http on this machine (the local issuer of `make run`)."""
+    parts = urlsplit(url)
+    if not parts.hostname or not (
+        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    ):
+        raise ConfigurationError(f"{name}={url!r}: an https URL (http only on loopback)")
+
+
+def gateway_authorizer(environ: Mapping[str, str] | None = None) -> Authorizer | None:
+    """What API Gateway checks before the function runs, for app.py's routes: read when app.py
+    is imported (`chalice package` imports it with the stage's variables). A stage whose
+    settings are wrong gets none here, and every request a 503 from ``authenticate``."""
+    try:
+        settings = AuthSettings.from_environ(environ)
+    except ConfigurationError:
+        return None
+    if settings.mode == "iam":
+        return IAMAuthorizer()
+    if settings.mode == "cognito":
+        return CognitoUserPoolAuthorizer(
+            COGNITO_AUTHORIZER_NAME,
+            provider_arns=[settings.cognito_user_pool_arn],
+            scopes=list(settings.scopes),
+        )
+    return None
+
+
+def challenge(error: str | None = None, scopes: tuple[str, ...] = ()) -> str:
+    """The WWW-Authenticate value (RFC 6750, section 3): no error code when no token came."""
+    value = f'Bearer realm="{REALM}"'
+    if error:
+        value += f', error="{error}"'
+    if scopes:
+        value += f', scope="{" ".join(scopes)}"'
+    return value
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, or a bare JWT (what API Gateway's
+    Cognito authorizer is documented with); None for no header or another scheme."""
+    if not authorization:
+        return None
+    scheme, _, rest = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and rest.strip():
+        return rest.strip()
+    if not rest and authorization.count(".") == 2:
+        return authorization.strip()
+    return None
+
+
+_settings: AuthSettings | None = None
+_key_sets: dict[str, object] = {}
+
+
+def get_auth_settings() -> AuthSettings:
+    """The stage's sign-in settings, read once per process; wrong ones answer 503 (fail closed)."""
+    global _settings
+    if _settings is None:
+        try:
+            _settings = AuthSettings.from_environ()
+        except ConfigurationError as error:
+            raise EndpointUnavailable(log_detail=f"configuration: {error}") from None
+    return _settings
+
+
+def use_auth_settings(settings: AuthSettings | None, keys: object | None = None) -> None:
+    """Use these settings (and this KeySet for their issuer) from now on; None: read the
+    environment again on next use."""
+    global _settings
+    _settings = settings
+    _key_sets.clear()
+    if settings is not None and keys is not None:
+        _key_sets[settings.key_set_url] = keys
+
+
+def authenticate(authorization: str | None) -> None:
+    """Raise the 401, 403 or 503 a request gets when the stage checks tokens and this one does
+    not pass; nothing about the token goes back to the caller."""
+    settings = get_auth_settings()
+    if not settings.checks_tokens:
+        return
+    # Imported here: stages without sign-in never load PyJWT (cold start).
+    from chalicelib import signing_keys, tokens
+
+    token = bearer_token(authorization)
+    if token is None:
+        raise Unauthenticated(challenge=challenge(), log_detail="no bearer token")
+    url = settings.key_set_url
+    keys = _key_sets.get(url)
+    if not isinstance(keys, signing_keys.KeySet):
+        keys = _key_sets[url] = signing_keys.KeySet(url)
+    rules = tokens.TokenRules(settings.issuer, settings.audiences, settings.scopes)
+    try:
+        tokens.verify(token, rules, keys)
+    except tokens.TokenRejected as rejected:
+        raise Unauthenticated(
+            challenge=challenge("invalid_token"), log_detail=f"token rejected: {rejected}"
+        ) from None
+    except tokens.ScopeMissing:
+        raise Forbidden(
+            challenge=challenge("insufficient_scope", settings.scopes),
+            log_detail="token lacks the scope",
+        ) from None
+    except signing_keys.KeysUnavailable as error:
+        raise EndpointUnavailable(
+            "Sign-in cannot be checked right now; retry later.",
+            log_detail=f"signing keys: {error}",
+            retry_after=RETRY_KEYS_UNAVAILABLE,
+        ) from None

@@ -1,0 +1,108 @@
+"""Checking a bearer token (a JWT): the signature by the issuer's key with the algorithm
+pinned to RS256, then issuer, audience, expiry and not-before, then scope.
+
+PyJWT does the checking. Its JWS layer knows only the verifier registered here (chalicelib/
+rs256.py), so ``alg: none``, HMAC with the public key as secret and every other algorithm are
+refused before any key is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jwt import PyJWS, PyJWT
+
+from chalicelib.rs256 import RS256Verifier
+from chalicelib.signing_keys import KeySet, KeysUnavailable
+
+ALGORITHM = "RS256"
+# Longer than any JWT an issuer sends (Cognito's are under 2 KB); a header near API Gateway's
+# 10 KB limit is not a token.
+MAX_TOKEN_CHARS = 8192
+
+_signatures = PyJWS(algorithms=[])
+_signatures.register_algorithm(ALGORITHM, RS256Verifier())
+_claims = PyJWT()
+
+
+class TokenRejected(Exception):
+    """Not a token this API accepts; the reason is for the log, never the caller."""
+
+
+class ScopeMissing(Exception):
+    """A good token that grants none of the scopes this API asks for."""
+
+
+@dataclass(frozen=True)
+class TokenRules:
+    issuer: str
+    # The API's client ids or audiences: the token's ``aud`` must name one (Cognito's access
+    # tokens carry ``client_id`` instead of ``aud``, which is checked then).
+    audiences: tuple[str, ...]
+    # Any one of these suffices, as with API Gateway's authorization scopes; none: no check.
+    scopes: tuple[str, ...] = ()
+    # Seconds of clock difference allowed between the issuer and this function.
+    leeway: float = 60.0
+
+
+def verify(token: str, rules: TokenRules, keys: KeySet) -> dict[str, Any]:
+    """The token's claims. TokenRejected, ScopeMissing, or KeysUnavailable when the issuer's
+    keys cannot be read (then nobody can be checked: not the caller's fault)."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise TokenRejected("longer than any token")
+    try:
+        header = _signatures.get_unverified_header(token)
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise TokenRejected("kid is not a string")
+        key = keys.key_for(kid)
+        if key is None:
+            raise TokenRejected("signed by no key of the issuer's")
+        # PyJWT's types name cryptography's keys; its registered verifier takes ours.
+        _signatures.decode_complete(token, key=key, algorithms=[ALGORITHM])  # type: ignore[arg-type]
+        # The signature is good: now the claims, by PyJWT's own rules.
+        claims: dict[str, Any] = _claims.decode(
+            token,
+            options={
+                "verify_signature": False,  # checked just above, with the pinned algorithm
+                "verify_exp": True,
+                "verify_nbf": True,
+                "verify_iat": True,
+                "verify_iss": True,
+                "verify_aud": False,  # checked below: Cognito's access tokens have no aud
+                "require": ["exp", "iss"],
+            },
+            issuer=rules.issuer,
+            leeway=rules.leeway,
+        )
+    except (TokenRejected, KeysUnavailable):
+        raise
+    except Exception as error:  # PyJWT's errors, and anything a crafted token provokes
+        raise TokenRejected(type(error).__name__) from None
+    if not set(_audiences(claims)) & set(rules.audiences):
+        raise TokenRejected("for another audience")
+    if rules.scopes and not set(granted_scopes(claims)) & set(rules.scopes):
+        raise ScopeMissing()
+    return claims
+
+
+def _audiences(claims: dict[str, Any]) -> list[str]:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list):
+        return [entry for entry in aud if isinstance(entry, str)]
+    client_id = claims.get("client_id")
+    return [client_id] if aud is None and isinstance(client_id, str) else []
+
+
+def granted_scopes(claims: dict[str, Any]) -> list[str]:
+    """``scope`` (space-separated, RFC 8693 and Cognito) or ``scp`` (a list: Okta, Entra ID)."""
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            return value.split()
+        if isinstance(value, list):
+            return [entry for entry in value if isinstance(entry, str)]
+    return []
