@@ -65,3 +65,35 @@ test("the API key goes in x-api-key", async () => {
   await client.health();
   assert.equal(seen[0].get("x-api-key"), "k3y");
 });
+
+test("a token goes in Authorization as a bearer token, asked for before each call", async () => {
+  const seen: Headers[] = [];
+  let issued = 0;
+  const client = new ProxyClient({
+    baseUrl,
+    token: async () => `token-${++issued}`,
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers));
+      return fetch(input, init);
+    }) as typeof fetch,
+  });
+  await client.health();
+  await client.health();
+  assert.deepEqual(
+    seen.map((headers) => headers.get("authorization")),
+    ["Bearer token-1", "Bearer token-2"],
+  );
+});
+
+// Against a stage that signs in (SIGNED_IN_PROXY_URL, with a token of its issuer in PROXY_TOKEN).
+const signedIn = process.env.SIGNED_IN_PROXY_URL;
+test("a signed-in stage answers the token's holder, and 401 without it", { skip: !signedIn }, async () => {
+  const answer = await new ProxyClient({ baseUrl: signedIn!, token: process.env.PROXY_TOKEN }).predict(SETOSA);
+  assert.equal(answer.predictions[0].label, "setosa");
+  await assert.rejects(new ProxyClient({ baseUrl: signedIn! }).predict(SETOSA), (error: unknown) => {
+    assert.ok(error instanceof ProxyError);
+    assert.equal(error.status, 401);
+    assert.equal(error.code, "UnauthorizedError");
+    return true;
+  });
+});

@@ -35,8 +35,14 @@ export class ProxyError extends Error {
 export interface ClientOptions {
   /** The API's base URL, such as https://abc.execute-api.eu-west-1.amazonaws.com/api */
   baseUrl: string;
-  /** Sent as x-api-key (stages deployed with `make deploy` require one). */
+  /** Sent as x-api-key: counts calls against the stage's usage plan; it does not sign in. */
   apiKey?: string;
+  /**
+   * The signed-in user's access token (from Cognito, your identity provider, or
+   * `python -m scripts.local_token` locally), sent as `Authorization: Bearer`. A function is
+   * asked before every call, so it can hand back a refreshed token.
+   */
+  token?: string | (() => string | Promise<string>);
   /** Retries of a 429 or 503 answer after the first try (default 2). */
   maxRetries?: number;
   /** The longest wait between tries, whatever Retry-After says (default 30 s). */
@@ -48,7 +54,8 @@ export interface ClientOptions {
 const RETRIED = new Set([429, 503]);
 
 export class ProxyClient {
-  private readonly options: Required<Omit<ClientOptions, "apiKey">> & { apiKey?: string };
+  private readonly options: Required<Omit<ClientOptions, "apiKey" | "token">> &
+    Pick<ClientOptions, "apiKey" | "token">;
 
   constructor(options: ClientOptions) {
     this.options = {
@@ -75,6 +82,8 @@ export class ProxyClient {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
+    const token = typeof this.options.token === "function" ? await this.options.token() : this.options.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
     for (let attempt = 0; ; attempt++) {
       const response = await this.options.fetch(`${this.options.baseUrl}${path}`, {
         method,

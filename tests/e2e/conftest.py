@@ -42,6 +42,17 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="session")
+def signed_in_stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The stack as `make run SIGN_IN=1` runs it: the local issuer too, and `chalice local`
+    accepting only its tokens."""
+    layout = Layout.isolated(tmp_path_factory.mktemp("signed-in"))
+    with running_stack(trained_model / "model.tar.gz", layout, sign_in=True) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def diabetes_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The second example model, a regression, imported by the command as a user would, and
     served by the stand-in and `chalice local`."""

@@ -8,7 +8,6 @@ import base64
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,16 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local_identity import keys
-from local_sagemaker.stack import Layout, Stack, running_stack
+from local_sagemaker.stack import Stack
 from paths import REPO_ROOT
 from tests.e2e.test_web_page import CHROMIUM, CHROMIUM_ARGS
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
-@pytest.fixture(scope="module")
-def signed_in(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    layout = Layout.isolated(tmp_path_factory.mktemp("signed-in"))
-    with running_stack(trained_model / "model.tar.gz", layout, sign_in=True) as stack:
-        yield stack
+@pytest.fixture
+def signed_in(signed_in_stack: Stack) -> Stack:
+    return signed_in_stack
 
 
 def predict(stack: Stack, authorization: str | None) -> requests.Response:

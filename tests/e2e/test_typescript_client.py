@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from local_identity import keys
 from local_sagemaker.stack import Stack
 from paths import REPO_ROOT
 from tests.support import ENDPOINT_NAME
@@ -49,13 +50,18 @@ def endpoint_not_serving(stack: Stack) -> Iterator[None]:
 
 
 def test_the_client_against_chalice_local(
-    stack: Stack, endpoint_not_serving: None, tmp_path: Path
+    stack: Stack, signed_in_stack: Stack, endpoint_not_serving: None, tmp_path: Path
 ) -> None:
     compiled = run([str(BIN / "tsc"), "-p", str(EXAMPLE), "--outDir", str(tmp_path)], cwd=REPO_ROOT)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     tested = run(
         ["node", "--test", str(tmp_path / "client.test.js")],
-        env={**os.environ, "PROXY_URL": stack.proxy_url},
+        env={
+            **os.environ,
+            "PROXY_URL": stack.proxy_url,
+            "SIGNED_IN_PROXY_URL": signed_in_stack.proxy_url,
+            "PROXY_TOKEN": keys.sign(keys.load_or_create_key(), str(signed_in_stack.issuer_url)),
+        },
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "# pass 4" in tested.stdout and "# fail 0" in tested.stdout
+    assert "# pass 6" in tested.stdout and "# fail 0" in tested.stdout
