@@ -66,7 +66,8 @@ class AuthSettings:
             raise ConfigurationError(f"{MODE}={mode!r}: one of {', '.join(MODES)}")
         settings = cls(
             mode=mode,
-            issuer=(environ.get(ISSUER) or "").strip().rstrip("/"),
+            # Compared with the token's iss as it is: Auth0's ends in a slash, Cognito's does not.
+            issuer=(environ.get(ISSUER) or "").strip(),
             audiences=_words(environ.get(AUDIENCE)),
             scopes=_words(environ.get(SCOPES)),
             jwks_url=(environ.get(JWKS_URL) or "").strip(),
@@ -97,7 +98,7 @@ class AuthSettings:
     @property
     def key_set_url(self) -> str:
         """Where the issuer publishes its keys: Cognito's place (and Auth0's) unless named."""
-        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/.well-known/jwks.json"
 
 
 def _words(raw: str | None) -> tuple[str, ...]:

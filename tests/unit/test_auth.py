@@ -387,6 +387,15 @@ def test_a_rotated_key_is_fetched_once_the_refetch_interval_passes(
     assert keys.key_for("key-2") is not None
 
 
+def test_the_issuer_is_compared_as_written_and_its_keys_found_beside_it() -> None:
+    # Auth0's issuer ends in a slash: a token's iss must match it exactly, slash and all.
+    auth0 = AuthSettings.from_environ(
+        {"AUTH_MODE": "jwt", "AUTH_ISSUER": "https://t.auth0.com/", "AUTH_AUDIENCE": "api"}
+    )
+    assert auth0.issuer == "https://t.auth0.com/"
+    assert auth0.key_set_url == "https://t.auth0.com/.well-known/jwks.json"
+
+
 def test_bearer_tokens_are_read_from_the_header_as_sent() -> None:
     assert auth.bearer_token("Bearer a.b.c") == "a.b.c"
     assert auth.bearer_token("bearer  a.b.c ") == "a.b.c"
