@@ -35,6 +35,9 @@ API_KEY_SCRIPT = [
     "// Deployed stages that require an API key read it from x-api-key.",
     'const apiKey = pm.environment.get("apiKey") || pm.collectionVariables.get("apiKey");',
     'if (apiKey) { pm.request.headers.upsert({ key: "x-api-key", value: apiKey }); }',
+    "// Stages that sign in take the user's access token as a bearer token.",
+    'const token = pm.environment.get("token") || pm.collectionVariables.get("token");',
+    'if (token) { pm.request.headers.upsert({ key: "Authorization", value: `Bearer ${token}` }); }',
 ]
 ERROR_TESTS = [
     'pm.test("the error names its request id", () => pm.expect(body.RequestId).to.eql(pm.response.headers.get("X-Request-Id")));',
@@ -197,8 +200,8 @@ def collection(signature: sig.Signature, title: str) -> dict[str, Any]:
             "name": title,
             "description": "The proxy's API for one model: predictions of its example records "
             "(checked against the model's own answers), health, and the main error cases, each "
-            "with tests. Set baseUrl (and apiKey for a stage that requires one) in an "
-            "environment.",
+            "with tests. Set baseUrl (and apiKey for a stage that requires one, token for a "
+            "stage that signs in) in an environment.",
             "schema": SCHEMA,
         },
         "event": [
@@ -207,6 +210,7 @@ def collection(signature: sig.Signature, title: str) -> dict[str, Any]:
         "variable": [
             {"key": "baseUrl", "value": "http://127.0.0.1:8000"},
             {"key": "apiKey", "value": ""},
+            {"key": "token", "value": ""},
         ],
         "item": items,
     }
@@ -223,6 +227,7 @@ def environment(title: str) -> dict[str, Any]:
                 "enabled": True,
             },
             {"key": "apiKey", "value": "", "type": "secret", "enabled": True},
+            {"key": "token", "value": "", "type": "secret", "enabled": True},
         ],
         "_postman_variable_scope": "environment",
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.signature import read_signature
+from local_identity import keys
 from local_sagemaker.stack import Stack
 from paths import IRIS_SIGNATURE, REPO_ROOT
 from scripts import postman_collection
@@ -28,13 +29,14 @@ def test_the_committed_collection_is_what_the_iris_signature_makes(tmp_path: Pat
         )
 
 
-def run_newman(folder: Path, base_url: str, report: Path) -> dict:
+def run_newman(folder: Path, base_url: str, report: Path, *env_vars: str) -> dict:
     assert NEWMAN.exists(), "newman is missing: `make test` installs it with `npm ci`"
     finished = subprocess.run(
         [
             str(NEWMAN), "run", str(folder / postman_collection.COLLECTION),
             "--environment", str(folder / postman_collection.ENVIRONMENT),
             "--env-var", f"baseUrl={base_url}",
+            *[argument for env_var in env_vars for argument in ("--env-var", env_var)],
             "--reporters", "cli,json", "--reporter-json-export", str(report),
             "--disable-unicode", "--color", "off",
         ],
@@ -62,3 +64,14 @@ def test_every_request_and_assertion_in_the_collection_passes(
     assert stats["requests"]["total"] == len(collection["item"])
     assert stats["assertions"]["failed"] == 0
     assert stats["assertions"]["total"] >= 3 * len(collection["item"])
+
+
+def test_the_collection_passes_against_a_stage_that_signs_in_given_a_token(
+    signed_in_stack: Stack, tmp_path: Path
+) -> None:
+    token = keys.sign(keys.load_or_create_key(), str(signed_in_stack.issuer_url))
+    stats = run_newman(
+        POSTMAN_DIR, signed_in_stack.proxy_url, tmp_path / "newman.json", f"token={token}"
+    )
+    assert stats["requests"]["failed"] == 0
+    assert stats["assertions"]["failed"] == 0
