@@ -101,6 +101,20 @@ def test_sams_expansion_keeps_the_authorizer_on_every_route_but_preflights(
     )
 
 
+def test_an_iam_stage_asks_for_sigv4_on_every_route_but_preflights(tmp_path: Path) -> None:
+    project = project_with_prod(tmp_path, {"AUTH_MODE": "iam"})
+    built = api_package.package("prod", tmp_path / "out", project_dir=project)
+    definition = json.loads((built / "sam.json").read_text())["Resources"]["RestAPI"]["Properties"][
+        "DefinitionBody"
+    ]
+    assert definition["securityDefinitions"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    for path, method, operation in operations(definition):
+        if method == "options":
+            assert "security" not in operation, path
+        else:
+            assert operation["security"] == [{"api_key": []}, {"sigv4": []}], path
+
+
 def test_a_stage_without_sign_in_has_no_authorizer(tmp_path: Path) -> None:
     built = api_package.package("prod", tmp_path / "out")
     definition = json.loads((built / "sam.json").read_text())["Resources"]["RestAPI"]["Properties"][
