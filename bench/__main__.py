@@ -22,6 +22,7 @@ from typing import Any
 from bench.batch import batch_figures
 from bench.events import LambdaContext, predict_event, records
 from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
+from bench.objectives import objective_figures
 from bench.report import Figure, machine, table
 from local_sagemaker import processes
 from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
@@ -88,7 +89,10 @@ def per_request_ms(handler: Callable[[dict, Any], dict], event: dict, calls: int
     return elapsed / calls * 1000
 
 
-def warm_requests(environment: dict[str, str], rounds: int, model: BenchModel) -> list[Figure]:
+def warm_requests(
+    environment: dict[str, str], rounds: int, model: BenchModel, sizes: set[int] | None = None
+) -> list[Figure]:
+    """``sizes``: the batch sizes to time (default 1, 100 and the stage's maximum)."""
     os.environ.update(environment)
     sys.path[:0] = HANDLER_PATH
     import bare_lambda
@@ -99,7 +103,7 @@ def warm_requests(environment: dict[str, str], rounds: int, model: BenchModel) -
     max_batch = Settings.from_environ().max_batch_size
     figures = []
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        for rows in sorted({1, 100, max_batch}):
+        for rows in sorted(sizes or {1, 100, max_batch}):
             event = predict_event(rows, model.signature)
             calls = max(5, 100 // rows)
             for handler in (app, bare_lambda.handler):  # warm up clients and caches
@@ -232,6 +236,12 @@ def main() -> int:
     parser.add_argument(
         "--batch-rows", type=int, default=200_000, help="rows of the batch file (default 200000)"
     )
+    parser.add_argument(
+        "--objective-rounds",
+        type=int,
+        default=10,
+        help="alternating warm rounds for each objective's model (default 10; 0: skip them)",
+    )
     parser.add_argument("--write", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args()
 
@@ -245,14 +255,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         figures += local_endpoint(model, Path(tmp))
     figures += batch_figures(model, args.batch_rows)
+    by_objective = objective_figures(args.objective_rounds) if args.objective_rounds else []
 
     report = "\n\n".join(
         [
             f"Machine: {machine()}. Model: {model.artifact.name} "
             f"({model.signature.objective}, {len(model.signature.features)} features).",
             table(figures),
+            *(
+                [
+                    'Every objective of "Your own model" (bench/objectives.py: a model of '
+                    "each, trained as the tests train them; the batch is the largest up to "
+                    "MAX_BATCH_SIZE whose body fits in MAX_BODY_BYTES):",
+                    table(by_objective),
+                ]
+                if by_objective
+                else []
+            ),
             f"Command: `make bench` (`python -m bench --cold-runs {args.cold_runs} "
-            f"--rounds {args.rounds}`), {time.monotonic() - started:.0f} s.",
+            f"--rounds {args.rounds} --objective-rounds {args.objective_rounds}`), "
+            f"{time.monotonic() - started:.0f} s.",
         ]
     )
     print(report)

@@ -22,6 +22,15 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
 from paths import REPO_ROOT
 
+# VALID_OBJECTIVES of the container, and objectives it answers with one number outside it: the
+# objectives of "Your own model" (tests/e2e/test_own_models.py, bench/objectives.py).
+CONTAINER_TABLE = (
+    "reg:squarederror", "reg:logistic", "reg:gamma", "reg:absoluteerror", "reg:tweedie",
+    "binary:logistic", "binary:logitraw", "binary:hinge", "multi:softmax", "multi:softprob",
+)  # fmt: skip
+OTHERS = ("count:poisson", "survival:cox", "reg:pseudohubererror")
+OBJECTIVES = CONTAINER_TABLE + OTHERS
+
 # Rows the model is not trained on: the example CSV holds them all (so every feature missing in
 # one is optional), and the tests send them.
 HELD_OUT = 40

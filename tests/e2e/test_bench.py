@@ -89,3 +89,16 @@ def test_the_batch_bench_scores_its_file_and_measures_the_same_rows(
         next(file)
         first = [float(cell) for cell in next(file).strip().split(",")[1:]]
     assert first == matrix[0].tolist()
+
+
+def test_the_objective_bench_times_real_answers_for_a_model_of_another_kind() -> None:
+    # A model of 30 features: its batch is the largest whose body fits in MAX_BODY_BYTES, and
+    # both handlers answer 200 throughout (warm_requests asserts it on every call).
+    from bench.objectives import objective_figures
+
+    figures = objective_figures(1, ("binary:hinge",))
+    assert [figure.name for figure in figures] == [
+        "binary:hinge (30 features): warm, 1 record",
+        "binary:hinge (30 features): batch of 80",
+    ]
+    assert all(figure.ratio is not None and figure.ratio > 0 for figure in figures)

@@ -19,6 +19,8 @@ from local_sagemaker import processes
 from local_sagemaker.stack import Layout, Stack, running_stack
 from paths import REPO_ROOT
 from tests.models import (
+    CONTAINER_TABLE,
+    OTHERS,
     OwnModel,
     expected_prediction,
     import_own,
@@ -26,13 +28,6 @@ from tests.models import (
     train_own_model,
     xgboost_predictions,
 )
-
-# VALID_OBJECTIVES of the container, and objectives it answers with one number outside it.
-CONTAINER_TABLE = (
-    "reg:squarederror", "reg:logistic", "reg:gamma", "reg:absoluteerror", "reg:tweedie",
-    "binary:logistic", "binary:logitraw", "binary:hinge", "multi:softmax", "multi:softprob",
-)  # fmt: skip
-OTHERS = ("count:poisson", "survival:cox", "reg:pseudohubererror")
 
 
 @pytest.fixture(scope="module", params=CONTAINER_TABLE + OTHERS)
