@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Authorizer, CognitoUserPoolAuthorizer, IAMAuthorizer
@@ -158,6 +159,8 @@ def bearer_token(authorization: str | None) -> str | None:
 
 _settings: AuthSettings | None = None
 _key_sets: dict[str, object] = {}
+# chalicelib.tokens.VerifiedTokens, made on first use (stages without sign-in never import it).
+_verified: Any = None
 
 
 def get_auth_settings() -> AuthSettings:
@@ -174,8 +177,9 @@ def get_auth_settings() -> AuthSettings:
 def use_auth_settings(settings: AuthSettings | None, keys: object | None = None) -> None:
     """Use these settings (and this KeySet for their issuer) from now on; None: read the
     environment again on next use."""
-    global _settings
+    global _settings, _verified
     _settings = settings
+    _verified = None
     _key_sets.clear()
     if settings is not None and keys is not None:
         _key_sets[settings.key_set_url] = keys
@@ -190,16 +194,21 @@ def authenticate(authorization: str | None) -> None:
     # Imported here: stages without sign-in never load PyJWT (cold start).
     from chalicelib import signing_keys, tokens
 
+    global _verified
     token = bearer_token(authorization)
     if token is None:
         raise Unauthenticated(challenge=challenge(), log_detail="no bearer token")
+    if _verified is None:
+        _verified = tokens.VerifiedTokens()
+    if token in _verified:
+        return
     url = settings.key_set_url
     keys = _key_sets.get(url)
     if not isinstance(keys, signing_keys.KeySet):
         keys = _key_sets[url] = signing_keys.KeySet(url)
     rules = tokens.TokenRules(settings.issuer, settings.audiences, settings.scopes)
     try:
-        tokens.verify(token, rules, keys)
+        _verified.add(token, tokens.verify(token, rules, keys), rules.leeway)
     except tokens.TokenRejected as rejected:
         raise Unauthenticated(
             challenge=challenge("invalid_token"), log_detail=f"token rejected: {rejected}"

@@ -396,6 +396,51 @@ def test_the_issuer_is_compared_as_written_and_its_keys_found_beside_it() -> Non
     assert auth0.key_set_url == "https://t.auth0.com/.well-known/jwks.json"
 
 
+def test_a_token_verified_once_is_not_verified_again_on_every_call(
+    api: Client,
+    sagemaker: StubbedSageMaker,
+    signed_in: AuthSettings,
+    issuer_key: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib import tokens
+
+    checked: list[str] = []
+    real_verify = tokens.verify
+
+    def counting(token: str, *args: Any) -> dict[str, Any]:
+        checked.append(token)
+        return real_verify(token, *args)
+
+    monkeypatch.setattr(tokens, "verify", counting)
+    good, tampered = token(issuer_key), _tampered(issuer_key)
+    for _ in range(3):
+        expect_invoke(sagemaker, b"5.1,3.5,1.4,0.2", [0.97, 0.02, 0.01])
+        assert send(api, f"Bearer {good}").status_code == 200
+    # A changed byte is another token: checked, and refused every time.
+    assert send(api, f"Bearer {tampered}").status_code == 401
+    assert send(api, f"Bearer {tampered}").status_code == 401
+    assert checked == [good, tampered, tampered]
+
+
+def test_a_remembered_token_is_forgotten_at_its_expiry_or_after_300_s() -> None:
+    from chalicelib.tokens import REMEMBERED_TOKENS, VerifiedTokens
+
+    now = [1000.0]
+    remembered = VerifiedTokens(clock=lambda: now[0])
+    remembered.add("short", {"exp": 1100}, leeway=60)
+    remembered.add("long", {"exp": 99999}, leeway=60)
+    now[0] = 1159.0
+    assert "short" in remembered and "long" in remembered
+    now[0] = 1160.0  # exp + leeway: PyJWT would refuse it now
+    assert "short" not in remembered
+    now[0] = 1300.0
+    assert "long" not in remembered
+    for n in range(REMEMBERED_TOKENS + 10):
+        remembered.add(f"t{n}", {"exp": 99999}, leeway=0)
+    assert "t0" not in remembered and f"t{REMEMBERED_TOKENS + 9}" in remembered
+
+
 def test_bearer_tokens_are_read_from_the_header_as_sent() -> None:
     assert auth.bearer_token("Bearer a.b.c") == "a.b.c"
     assert auth.bearer_token("bearer  a.b.c ") == "a.b.c"
