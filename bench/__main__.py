@@ -24,6 +24,7 @@ from bench.events import LambdaContext, predict_event, records
 from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
 from bench.objectives import objective_figures
 from bench.report import Figure, machine, table
+from bench.signed_in import signed_in_figure
 from local_sagemaker import processes
 from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
@@ -251,6 +252,7 @@ def main() -> int:
         environment = stage_environment(url, model)
         figures = [*cold_starts(environment, args.cold_runs, Path(tmp) / "pycache", model)]
         figures += warm_requests(environment, args.rounds, model)
+        figures.append(signed_in_figure(args.rounds, model))
     figures.append(package_size())
     with tempfile.TemporaryDirectory() as tmp:
         figures += local_endpoint(model, Path(tmp))
