@@ -43,7 +43,7 @@ def signed_in_figure(rounds: int, model: BenchModel) -> Figure:
                 pair = [(app, ours), (bare_lambda.handler, bare)]
                 for handler, into in pair if round_ % 2 == 0 else reversed(pair):
                     into.append(per_request_ms(handler, event, calls))
-        assert app(event, LambdaContext())["statusCode"] == 200
+            assert app(event, LambdaContext())["statusCode"] == 200
     finally:
         use_auth_settings(None)
     return Figure("Warm request, 1 record, signed in", "ms", ours, bare, "report")
