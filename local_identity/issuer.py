@@ -145,29 +145,23 @@ class LocalIssuer:
         ):
             return _json({"error": "invalid_grant"}, status=400)
         lifetime = 3600
-        access = keys.sign(
-            self.key,
-            self.issuer,
-            subject=grant.subject,
-            audience=self.audience,
-            scope=grant.scope,
-            lifetime_seconds=lifetime,
-            client_id=grant.client_id,
-            token_use="access",
-        )
-        identity_claims: dict[str, Any] = {"token_use": "id", "name": grant.subject}
-        if grant.nonce:
-            identity_claims["nonce"] = grant.nonce
-        identity = keys.sign(
-            self.key,
-            self.issuer,
-            subject=grant.subject,
-            audience=grant.client_id,
-            scope=grant.scope,
-            lifetime_seconds=lifetime,
-            client_id=grant.client_id,
-            **identity_claims,
-        )
+
+        def signed(audience: str, **claims: Any) -> str:
+            return keys.sign(
+                self.key,
+                self.issuer,
+                subject=grant.subject,
+                audience=audience,
+                scope=grant.scope,
+                lifetime_seconds=lifetime,
+                client_id=grant.client_id,
+                **claims,
+            )
+
+        # The access token is for the API; the ID token, for the page, names the user.
+        access = signed(self.audience, token_use="access")
+        nonce = {"nonce": grant.nonce} if grant.nonce else {}
+        identity = signed(grant.client_id, token_use="id", name=grant.subject, **nonce)
         return _json(
             {
                 "access_token": access,
