@@ -70,21 +70,7 @@ def get_predictor() -> SageMakerPredictor:
             settings.target_variant,
             budget_seconds=settings.worst_case_seconds(),
         )
-        _freeze_what_lives_on()
     return _predictor
-
-
-def _freeze_what_lives_on() -> None:
-    """Keep the cyclic garbage collector off what the process made to serve (modules, botocore's
-    client and service model, the validators): every request allocates a few hundred dicts and
-    lists, each third collection or so went through all of it, and that cost a 100-row request
-    0.24 ms here, which the bare Lambda, allocating little, never pays (docs/benchmarks.md).
-    ``gc.freeze`` moves what exists now out of the collector's sight (CPython's own advice for
-    long-lived objects); freed by reference count as ever, it is only never searched for
-    cycles again. No ``gc.collect`` first: that would cost the cold start a full collection."""
-    import gc
-
-    gc.freeze()
 
 
 def get_control_client() -> Any:
