@@ -12,11 +12,14 @@ Refuses, writing nothing, what the proxy could not serve faithfully.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from artifacts.importing import ImportRefused, import_model
 from artifacts.packaging import ARTIFACT
+from lambda_code import settings
+from lambda_code import signature as sig
 from provisioning.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
 
 
@@ -98,8 +101,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"signature: {imported.signature_path}")
     answer = signature.examples[0]["score"] if signature.examples else None
     print(f"example:   first row -> {answer!r} (what the smoke test expects back)")
+    note = batch_note(signature)
+    if note:
+        print(f"batches:   {note}")
     print(f"next:      python -m scripts.run_local --model {imported.artifact}")
     return 0
+
+
+def batch_note(signature: sig.Signature) -> str | None:
+    """What to change when a full batch of this model's records (its examples, sent as a
+    browser's JSON.stringify sends them) does not fit the default body limit; None when it fits."""
+    defaults = settings.Settings(endpoint_name="")
+    examples = [example["record"] for example in signature.examples]
+    if not examples:
+        return None
+
+    def body_bytes(rows: int) -> int:
+        batch = [examples[index % len(examples)] for index in range(rows)]
+        return len(json.dumps({"instances": batch}, separators=(",", ":")).encode())
+
+    full = body_bytes(defaults.max_batch_size)
+    if full <= defaults.max_body_bytes:
+        return None
+    fits = max(
+        (n for n in range(1, defaults.max_batch_size) if body_bytes(n) <= defaults.max_body_bytes),
+        default=0,
+    )
+    return (
+        f"{fits} records fit the default body limit ({settings.MAX_BODY_BYTES}="
+        f"{defaults.max_body_bytes}); for batches of {defaults.max_batch_size} set "
+        f"{settings.MAX_BODY_BYTES} to at least {full} in the stage's variables"
+    )
 
 
 if __name__ == "__main__":

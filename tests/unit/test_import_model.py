@@ -65,6 +65,14 @@ def test_a_named_binary_classifier_is_imported_in_the_boosters_order(
     assert first["score"] == scores[0].item()
     assert first["record"] == own.record(own.rows[0])
     assert "binary:logistic, classifier of 2 classes (malignant, benign)" in out
+    # 30 features with scikit-learn's long names: 100 records are more than the default 64 KB.
+    (note,) = [line for line in out.splitlines() if line.startswith("batches:")]
+    fits = int(note.split()[1])
+    assert 0 < fits < 100 and "set MAX_BODY_BYTES to at least" in note
+    needed = int(note.rsplit("at least ", 1)[1].split()[0])
+    records = [example["record"] for example in signature.examples]
+    batch = {"instances": [records[n % len(records)] for n in range(100)]}
+    assert needed == len(json.dumps(batch, separators=(",", ":")).encode()) > 65536
 
 
 def test_types_and_optional_features_come_from_the_example(
@@ -87,8 +95,9 @@ def test_whole_numbers_are_integers_and_a_regression_takes_no_labels(
     models: dict[str, OwnModel], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     own = models["reg:squarederror"]
-    code, _, err = run(capsys, *arguments(own, tmp_path / "model.tar.gz"))
+    code, out, err = run(capsys, *arguments(own, tmp_path / "model.tar.gz"))
     assert code == 0, err
+    assert "batches:" not in out  # 100 records of 10 features fit the default body limit
     signature = read_signature(tmp_path / "model.signature.json")
     types = {feature.name: feature.type for feature in signature.features}
     assert types["age"] == types["sex"] == INTEGER
