@@ -8,6 +8,7 @@ refused before any key is used.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -124,19 +125,24 @@ class VerifiedTokens:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._until: OrderedDict[str, float] = OrderedDict()
+        # `chalice local` serves each request on a thread of its own.
+        self._lock = threading.Lock()
 
     def __contains__(self, token: str) -> bool:
         until = self._until.get(token)
         if until is None:
             return False
         if self._clock() >= until:
-            del self._until[token]
+            with self._lock:
+                self._until.pop(token, None)
             return False
         return True
 
     def add(self, token: str, claims: dict[str, Any], leeway: float) -> None:
         expiry = claims["exp"] + leeway  # PyJWT refuses a token once now >= exp + leeway
-        self._until[token] = min(expiry, self._clock() + REMEMBER_SECONDS)
-        self._until.move_to_end(token)
-        while len(self._until) > REMEMBERED_TOKENS:
-            self._until.popitem(last=False)
+        until = min(expiry, self._clock() + REMEMBER_SECONDS)
+        with self._lock:
+            self._until.pop(token, None)
+            self._until[token] = until  # the newest last: the oldest go first
+            while len(self._until) > REMEMBERED_TOKENS:
+                self._until.popitem(last=False)
