@@ -40,9 +40,10 @@ def parse_key_set(document: bytes) -> dict[str | None, RsaPublicKey]:
     keys, keys for other algorithms) are skipped, as RFC 7517 section 5 allows."""
     try:
         keys = json.loads(document)["keys"]
-        assert isinstance(keys, list)
-    except (ValueError, KeyError, TypeError, AssertionError):
-        raise KeysUnavailable("not a JWKS document") from None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        keys = None
+    if not isinstance(keys, list):
+        raise KeysUnavailable("not a JWKS document")
     found: dict[str | None, RsaPublicKey] = {}
     for jwk in keys:
         if not isinstance(jwk, dict) or jwk.get("use", "sig") != "sig":
