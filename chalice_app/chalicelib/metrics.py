@@ -17,6 +17,7 @@ Lambda's name, ``local`` elsewhere):
 from __future__ import annotations
 
 import time
+from functools import cache
 from typing import Any
 
 DEFAULT_NAMESPACE = "SageMakerProxy"
@@ -32,20 +33,37 @@ def metric_fields(
 ) -> dict[str, Any]:
     """Fields to add to the log line: the ``_aws`` directive, dimensions and values.
     ``namespace`` and ``function_name`` come from the stage's Settings."""
-    metrics = [
-        {"Name": "Requests", "Unit": "Count"},
-        {"Name": "ValidationRejections", "Unit": "Count"},
-    ]
     fields: dict[str, Any] = {
         "FunctionName": function_name,
         "Requests": 1,
         "ValidationRejections": int(status in VALIDATION_STATUSES and upstream_error is None),
     }
     if upstream_ms is not None:
-        metrics.append({"Name": "UpstreamLatency", "Unit": "Milliseconds"})
         fields["UpstreamLatency"] = upstream_ms
-    directives: list[dict[str, Any]] = [{"Dimensions": [["FunctionName"]], "Metrics": metrics}]
     if upstream_error is not None:
+        fields["UpstreamErrors"] = 1
+        fields["ErrorType"] = upstream_error
+    fields["_aws"] = {
+        "Timestamp": int(time.time() * 1000),
+        "CloudWatchMetrics": _directives(
+            namespace, upstream_ms is not None, upstream_error is not None
+        ),
+    }
+    return fields
+
+
+@cache
+def _directives(namespace: str, upstream_called: bool, upstream_failed: bool) -> list[Any]:
+    """Which fields are metrics, by dimension set: the same few lists for every request (made
+    once each, and only ever read)."""
+    metrics = [
+        {"Name": "Requests", "Unit": "Count"},
+        {"Name": "ValidationRejections", "Unit": "Count"},
+    ]
+    if upstream_called:
+        metrics.append({"Name": "UpstreamLatency", "Unit": "Milliseconds"})
+    directives: list[dict[str, Any]] = [{"Dimensions": [["FunctionName"]], "Metrics": metrics}]
+    if upstream_failed:
         metrics.append({"Name": "UpstreamErrors", "Unit": "Count"})
         directives.append(
             {
@@ -53,9 +71,6 @@ def metric_fields(
                 "Metrics": [{"Name": "UpstreamErrors", "Unit": "Count"}],
             }
         )
-        fields["UpstreamErrors"] = 1
-        fields["ErrorType"] = upstream_error
     for directive in directives:
         directive["Namespace"] = namespace
-    fields["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}
-    return fields
+    return directives

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic_core import to_json
 
 from chalicelib import errors
 from chalicelib.answers import AnswerReader, BadAnswer
@@ -40,8 +41,14 @@ def to_csv(rows: Sequence[Sequence[Cell]], missing: bool = False, booleans: bool
     the container cannot read (it strips the body and fails on a blank line between rows,
     serve_utils.py:118-130): its missing value is "nan", which the container reads as missing as
     it reads an empty cell (numpy's float of the cell)."""
-    # json.dumps writes each float as repr() does, in C: "[[5.1,3.5],[6.7,3.0]]" -> rows of CSV.
-    text = json.dumps(rows, separators=(",", ":"))[2:-2].replace("],[", "\n")
+    # "[[5.1,3.5],[6.7,3.0]]" -> rows of CSV. pydantic-core writes floats three times faster than
+    # json.dumps (which writes repr()'s text), and the same text but below 1e-4: "0.00001" and
+    # "1e-9" for repr's "1e-05" and "1e-09". Such a body is written as it always was, so the
+    # container reads what it always read (its CSV sniffer looks at the first line's characters).
+    text = to_json(rows).decode()
+    if "e-" in text or "0.0000" in text:
+        text = json.dumps(rows, separators=(",", ":"))
+    text = text[2:-2].replace("],[", "\n")
     if missing:
         text = text.replace("null", "nan" if rows and len(rows[0]) == 1 else "")
     if booleans:
