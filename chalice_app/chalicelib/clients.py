@@ -8,10 +8,12 @@ from chalicelib.errors import EndpointUnavailable
 from chalicelib.predictor import SageMakerPredictor
 from chalicelib.settings import Settings, get_settings, use_settings
 from chalicelib.signature import Signature, SignatureError, load_signature
+from chalicelib.validation import BodyReader
 
 _predictor: SageMakerPredictor | None = None
 _control_client: Any = None
 _signature: Signature | None = None
+_body_reader: BodyReader | None = None
 
 
 def _client_config(settings: Settings) -> Any:
@@ -55,6 +57,21 @@ def get_signature() -> Signature:
         except SignatureError as error:
             raise EndpointUnavailable(log_detail=f"configuration: signature {error}") from None
     return _signature
+
+
+def get_body_reader() -> BodyReader:
+    """The reader of request bodies for the stage's signature and batch size."""
+    global _body_reader
+    signature = get_signature()
+    max_batch_size = get_settings().max_batch_size
+    reader = _body_reader
+    if (
+        reader is None
+        or reader.signature is not signature
+        or reader.max_batch_size != max_batch_size
+    ):
+        reader = _body_reader = BodyReader(signature, max_batch_size)
+    return reader
 
 
 def get_predictor() -> SageMakerPredictor:

@@ -14,12 +14,17 @@ from pydantic_core import ValidationError
 from chalicelib import errors, request_log
 from chalicelib.auth import get_auth_settings
 from chalicelib.bodies import HealthBody, PredictResponseBody
-from chalicelib.clients import get_control_client, get_predictor, get_signature
+from chalicelib.clients import (
+    get_body_reader,
+    get_control_client,
+    get_predictor,
+    get_signature,
+)
 from chalicelib.exchange import Exchange
 from chalicelib.media_type import is_json
 from chalicelib.predictor import endpoint_status
 from chalicelib.settings import get_settings
-from chalicelib.validation import describe_problems, feature_rows
+from chalicelib.validation import describe_problems
 
 # DescribeEndpoint's EndpointStatus values during which the endpoint serves traffic: blue/green
 # updates and every autoscaling change are Updating, and the old fleet serves while it rolls
@@ -51,9 +56,9 @@ def predict(
         raise errors.PayloadTooLarge(
             f"The request body is larger than {settings.max_body_bytes} bytes."
         )
-    signature = get_signature()
+    reader = get_body_reader()
     try:
-        rows = feature_rows(raw_body, signature, settings.max_batch_size)
+        rows = reader.rows(raw_body)
     except ValidationError as error:
         problems = describe_problems(error)
         count = error.error_count()

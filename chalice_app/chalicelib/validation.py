@@ -151,23 +151,63 @@ def request_validator(signature: Signature, max_batch_size: int) -> SchemaValida
 def record_validator(signature: Signature) -> SchemaValidator:
     """One record alone, as a line of a batch file is: the API's rules and errors for a record
     (a key named "instances" is an unknown feature here, not a batch)."""
-    definitions = request_schema(signature, 1)
+    return _kind_validator(signature, "Record", 1)
+
+
+@cache
+def batch_validator(signature: Signature, max_batch_size: int) -> SchemaValidator:
+    """``{"instances": [record, ...]}`` alone."""
+    return _kind_validator(signature, "PredictBatch", max_batch_size)
+
+
+def _kind_validator(signature: Signature, kind: str, max_batch_size: int) -> SchemaValidator:
+    definitions = request_schema(signature, max_batch_size)
     assert definitions["type"] == "definitions"
     return SchemaValidator(
-        cs.definitions_schema(cs.definition_reference_schema("Record"), definitions["definitions"])
+        cs.definitions_schema(cs.definition_reference_schema(kind), definitions["definitions"])
     )
+
+
+class BodyReader:
+    """One signature's request bodies made into rows, by validators made once (looking them up
+    per request hashed the signature: 2 µs for 4 features, more for wide models)."""
+
+    def __init__(self, signature: Signature, max_batch_size: int) -> None:
+        self.signature = signature
+        self.max_batch_size = max_batch_size
+        self._either = request_validator(signature, max_batch_size)
+        self._batch = batch_validator(signature, max_batch_size)
+        self._record = record_validator(signature)
+        self._row = row_getter(len(signature.features))
+
+    def rows(self, raw_body: bytes | str) -> list[Sequence[Cell]]:
+        """The body's records as rows in the model's feature order; ValidationError when
+        invalid. A cell is a float (the schema hands integers back as floats), a bool, or None
+        (missing).
+
+        The union of the two bodies picks its branch by a Python function, which pydantic-core
+        can only call with the whole body made into Python objects: that took 40 of a
+        100-record batch's 160 µs. So the body is first validated as the kind it looks like,
+        alone, in Rust throughout. A body valid as a batch has "instances" and one valid as a
+        record has not (no feature is so called), so the union would have taken the same branch
+        to the same result; any other body goes through the union, for the union's errors."""
+        marker = '"instances"' if isinstance(raw_body, str) else b'"instances"'
+        kind = self._batch if marker in raw_body else self._record  # type: ignore[operator]
+        root: Record | PredictBatch
+        try:
+            root = kind.validate_json(raw_body)
+        except ValidationError:
+            root = self._either.validate_json(raw_body).root
+        records = root.instances if isinstance(root, PredictBatch) else [root]
+        row = self._row
+        return [row(record.__dict__) for record in records]
 
 
 def feature_rows(
     raw_body: bytes | str, signature: Signature, max_batch_size: int
 ) -> list[Sequence[Cell]]:
-    """The body's records as rows in the model's feature order; ValidationError when invalid.
-    A cell is a float (the schema hands integers back as floats), a bool, or None (missing)."""
-    request = request_validator(signature, max_batch_size).validate_json(raw_body)
-    root = request.root
-    records = root.instances if isinstance(root, PredictBatch) else [root]
-    get = row_getter(len(signature.features))
-    return [get(record.__dict__) for record in records]
+    """``BodyReader(signature, max_batch_size).rows(raw_body)``, for a body now and then."""
+    return BodyReader(signature, max_batch_size).rows(raw_body)
 
 
 def describe_problems(error: ValidationError) -> list[dict[str, str]]:
