@@ -172,3 +172,25 @@ def test_optional_features_may_be_null_or_left_out_and_whole_numbers_may_have_a_
     assert outcome_of_validator(json.dumps(record), MIXED) == [
         [41.0, None, True, 2.5, 1.4, None, None]
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A batch whose key is escaped: it does not look like one, and is one.
+        '{"\\u0069nstances": [%s]}' % json.dumps(SETOSA),
+        # Records that hold the word, as a value or as a key of their own: not batches.
+        json.dumps({**SETOSA, "sepal_width": "instances"}),
+        json.dumps({**SETOSA, "instances": 1}),
+        # A batch with another key beside it, and one with a record in the wrong place.
+        json.dumps({"instances": [SETOSA], "colour": "red"}),
+        json.dumps({"instances": SETOSA}),
+        '{"instances": [%s], "instances": [%s, %s]}' % ((json.dumps(SETOSA),) * 3),
+    ],
+    ids=["escaped-key", "word-as-value", "word-as-key", "extra-key", "not-a-list", "twice"],
+)
+def test_a_body_that_looks_like_the_other_kind_gets_the_unions_answer(body: str) -> None:
+    # The reader validates a body as the kind it looks like before the union: what it
+    # looks like must never change the answer or the errors.
+    assert outcome_of_validator(body) == outcome_of_models(body)
+    assert outcome_of_validator(body.encode()) == outcome_of_models(body)
