@@ -24,9 +24,12 @@ def add(**fields: Any) -> None:
 
 
 def emit(**fields: Any) -> None:
-    record = {
-        key: value for key, value in {**_current.get({}), **fields}.items() if value is not None
-    }
+    """Write the line, with these last fields; the request's record is done with."""
+    record = _current.get(None)
+    if record is None:
+        record = {}
+    record.update(fields)
+    record = {key: value for key, value in record.items() if value is not None}
     # stdout is CloudWatch Logs under Lambda and the terminal under `chalice local`. Written by
     # pydantic-core: 4 µs a line where json.dumps took 19 (compact JSON, the same document).
     sys.stdout.write(to_json(record, fallback=str).decode() + "\n")

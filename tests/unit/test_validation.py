@@ -24,6 +24,7 @@ IRIS = load_signature(IRIS_SIGNATURE)
 # Every feature type, optional or not, bounded or not, and names no identifier could have.
 MIXED = signature_for("binary:logistic")
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+SETOSA_TEXT = json.dumps(SETOSA)
 
 
 # What pydantic writes out and pydantic-core assumes when left out.
@@ -178,14 +179,14 @@ def test_optional_features_may_be_null_or_left_out_and_whole_numbers_may_have_a_
     "body",
     [
         # A batch whose key is escaped: it does not look like one, and is one.
-        '{"\\u0069nstances": [%s]}' % json.dumps(SETOSA),
+        f'{{"\\u0069nstances": [{json.dumps(SETOSA)}]}}',
         # Records that hold the word, as a value or as a key of their own: not batches.
         json.dumps({**SETOSA, "sepal_width": "instances"}),
         json.dumps({**SETOSA, "instances": 1}),
         # A batch with another key beside it, and one with a record in the wrong place.
         json.dumps({"instances": [SETOSA], "colour": "red"}),
         json.dumps({"instances": SETOSA}),
-        '{"instances": [%s], "instances": [%s, %s]}' % ((json.dumps(SETOSA),) * 3),
+        f'{{"instances": [{SETOSA_TEXT}], "instances": [{SETOSA_TEXT}, {SETOSA_TEXT}]}}',
     ],
     ids=["escaped-key", "word-as-value", "word-as-key", "extra-key", "not-a-list", "twice"],
 )
