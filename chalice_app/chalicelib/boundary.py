@@ -13,7 +13,7 @@ from chalice.app import Request
 from chalicelib import auth, exchange, request_log
 from chalicelib.cors import add_cors_headers
 from chalicelib.errors import ApiError
-from chalicelib.metrics import metric_fields
+from chalicelib.metrics import add_metric_fields
 from chalicelib.settings import Settings, get_settings
 
 
@@ -39,18 +39,20 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
     settings = _settings()
     add_cors_headers(response, event.headers.get("origin"), settings.cors_allow_origins)
     upstream_ms = None if call.upstream_ms is None else round(call.upstream_ms, 2)
-    request_log.emit(
-        status=response.status_code,
-        latency_ms=round((time.perf_counter() - started) * 1000, 2),
-        upstream_ms=upstream_ms,
-        **metric_fields(
-            response.status_code,
-            upstream_ms,
-            upstream_error,
-            settings.metrics_namespace,
-            settings.function_name,
-        ),
+    last = {
+        "status": response.status_code,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        "upstream_ms": upstream_ms,
+    }
+    add_metric_fields(
+        last,
+        response.status_code,
+        upstream_ms,
+        upstream_error,
+        settings.metrics_namespace,
+        settings.function_name,
     )
+    request_log.emit(last)
     return response
 
 

@@ -55,7 +55,8 @@ class JsonChalice(Chalice):
         entry = self.routes.get(path or "", {}).get(method or "")
         if entry is None or self.api.binary_types or entry.cors is not None:
             return None
-        if "*/*" not in (kind.lower() for kind in entry.content_types):
+        # Chalice lower-cases the route's types before looking for "*/*", which has no case.
+        if "*/*" not in entry.content_types:
             return None
         return entry
 

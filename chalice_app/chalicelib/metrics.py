@@ -24,32 +24,30 @@ DEFAULT_NAMESPACE = "SageMakerProxy"
 VALIDATION_STATUSES = frozenset({400, 413, 415})
 
 
-def metric_fields(
+def add_metric_fields(
+    line: dict[str, Any],
     status: int,
     upstream_ms: float | None,
     upstream_error: str | None,
     namespace: str = DEFAULT_NAMESPACE,
     function_name: str = "local",
-) -> dict[str, Any]:
-    """Fields to add to the log line: the ``_aws`` directive, dimensions and values.
+) -> None:
+    """Add to the log line the ``_aws`` directive, the dimensions and the values.
     ``namespace`` and ``function_name`` come from the stage's Settings."""
-    fields: dict[str, Any] = {
-        "FunctionName": function_name,
-        "Requests": 1,
-        "ValidationRejections": int(status in VALIDATION_STATUSES and upstream_error is None),
-    }
+    line["FunctionName"] = function_name
+    line["Requests"] = 1
+    line["ValidationRejections"] = int(status in VALIDATION_STATUSES and upstream_error is None)
     if upstream_ms is not None:
-        fields["UpstreamLatency"] = upstream_ms
+        line["UpstreamLatency"] = upstream_ms
     if upstream_error is not None:
-        fields["UpstreamErrors"] = 1
-        fields["ErrorType"] = upstream_error
-    fields["_aws"] = {
+        line["UpstreamErrors"] = 1
+        line["ErrorType"] = upstream_error
+    line["_aws"] = {
         "Timestamp": int(time.time() * 1000),
         "CloudWatchMetrics": _directives(
             namespace, upstream_ms is not None, upstream_error is not None
         ),
     }
-    return fields
 
 
 @cache
