@@ -1,13 +1,15 @@
 """Where the warm request's extra time goes: the proxy taken apart, layer by layer.
 
-``python -m bench.breakdown``: each variant serves the same one-record request against the
-instant fake runtime, alternating in blocks; ratios are paired medians against the bare Lambda.
+``python -m bench.breakdown [ROWS]``: each variant serves the same request (one record, or a
+batch of ROWS) against the instant fake runtime, alternating in blocks; ratios are paired
+medians against the bare Lambda.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import random
 import statistics
 import sys
 import time
@@ -20,7 +22,7 @@ from bench.harness import HANDLER_PATH, BenchModel, fake_runtime, stage_environm
 Handler = Callable[[dict, Any], Any]
 
 
-def variants(model: BenchModel) -> dict[str, Handler]:
+def variants(model: BenchModel, rows: int) -> dict[str, Handler]:
     import bare_lambda
     from app import app
     from chalice import Chalice
@@ -28,13 +30,10 @@ def variants(model: BenchModel) -> dict[str, Handler]:
     from chalicelib import clients, service
     from chalicelib.exchange import Exchange
 
-    event = predict_event(1, model.signature)
+    event = predict_event(rows, model.signature)
     app(event, LambdaContext())  # makes the client
     predictor = clients.get_predictor()
-    record = model.signature.examples[0]["record"]
-    row: list[list[float | bool | None]] = [
-        [record.get(name) for name in model.signature.feature_names]
-    ]
+    row = clients.get_body_reader().rows(event["body"])
 
     minimal = Chalice(app_name="minimal")
 
@@ -55,17 +54,22 @@ def variants(model: BenchModel) -> dict[str, Handler]:
 
 
 def main() -> None:
-    rounds, calls = 60, 50
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    rounds, calls = (60, 50) if rows == 1 else (60, 10)
     model = BenchModel.of()
     with fake_runtime(model) as url:
         os.environ.update(stage_environment(url, model))
         sys.path[:0] = HANDLER_PATH
-        handlers = variants(model)
-        event, context = predict_event(1, model.signature), LambdaContext()
+        handlers = variants(model, rows)
+        event, context = predict_event(rows, model.signature), LambdaContext()
         times: dict[str, list[float]] = {name: [] for name in handlers}
+        # A new order each round: whichever runs right after another reads slower here.
+        shuffled = random.Random(0)
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             for _ in range(rounds):
-                for name, handler in handlers.items():
+                order = list(handlers.items())
+                shuffled.shuffle(order)
+                for name, handler in order:
                     started = time.perf_counter()
                     for _ in range(calls):
                         handler(event, context)
