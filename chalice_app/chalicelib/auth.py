@@ -185,12 +185,15 @@ def use_auth_settings(settings: AuthSettings | None, keys: object | None = None)
         _key_sets[settings.key_set_url] = keys
 
 
-def authenticate(authorization: str | None) -> None:
+def authenticate(headers: Mapping[str, str]) -> None:
     """Raise the 401, 403 or 503 a request gets when the stage checks tokens and this one does
-    not pass; nothing about the token goes back to the caller."""
+    not pass; nothing about the token goes back to the caller. ``headers``: the request's,
+    read only when the stage checks tokens (a missing header costs Chalice's mapping an
+    exception)."""
     settings = get_auth_settings()
     if not settings.checks_tokens:
         return
+    authorization = headers.get("authorization")
     # Imported here: stages without sign-in never load PyJWT (cold start).
     from chalicelib import signing_keys, tokens
 

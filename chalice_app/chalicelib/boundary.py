@@ -26,7 +26,7 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
     try:
         # Preflights carry no credentials (browsers send them bare): they stay open.
         if event.method != "OPTIONS":
-            auth.authenticate(event.headers.get("authorization"))
+            auth.authenticate(event.headers)
         response = get_response(event)
     except ApiError as error:
         response = error_response(error, call.request_id)
@@ -37,7 +37,7 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
         response.body.setdefault("RequestId", call.request_id)
     response.headers["X-Request-Id"] = call.request_id
     settings = _settings()
-    add_cors_headers(response, event.headers.get("origin"), settings.cors_allow_origins)
+    add_cors_headers(response, event.headers, settings.cors_allow_origins)
     upstream_ms = None if call.upstream_ms is None else round(call.upstream_ms, 2)
     last = {
         "status": response.status_code,

@@ -50,9 +50,13 @@ def parse_origins(raw: str) -> tuple[str, ...]:
 
 
 def add_cors_headers(
-    response: Response, request_origin: str | None, allowed_origins: tuple[str, ...]
+    response: Response, request_headers: Mapping[str, str], allowed_origins: tuple[str, ...]
 ) -> None:
+    """``request_headers``: read only when the stage allows some origin."""
     response.headers["Vary"] = "Origin"
+    if not allowed_origins:
+        return
+    request_origin = request_headers.get("origin")
     if request_origin and request_origin in allowed_origins:
         response.headers["Access-Control-Allow-Origin"] = request_origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
