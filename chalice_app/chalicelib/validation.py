@@ -11,7 +11,7 @@ and the same errors for the same bodies.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, cached_property
 from operator import itemgetter
 from typing import Any
 
@@ -175,10 +175,20 @@ class BodyReader:
     def __init__(self, signature: Signature, max_batch_size: int) -> None:
         self.signature = signature
         self.max_batch_size = max_batch_size
-        self._either = request_validator(signature, max_batch_size)
-        self._batch = batch_validator(signature, max_batch_size)
-        self._record = record_validator(signature)
         self._row = row_getter(len(signature.features))
+
+    # Each made on first use: a cold start that serves one record needs one of the three.
+    @cached_property
+    def _either(self) -> SchemaValidator:
+        return request_validator(self.signature, self.max_batch_size)
+
+    @cached_property
+    def _batch(self) -> SchemaValidator:
+        return batch_validator(self.signature, self.max_batch_size)
+
+    @cached_property
+    def _record(self) -> SchemaValidator:
+        return record_validator(self.signature)
 
     def rows(self, raw_body: bytes | str) -> list[Sequence[Cell]]:
         """The body's records as rows in the model's feature order; ValidationError when
