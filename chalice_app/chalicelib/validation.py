@@ -213,13 +213,6 @@ class BodyReader:
         return [row(record.__dict__) for record in records]
 
 
-def feature_rows(
-    raw_body: bytes | str, signature: Signature, max_batch_size: int
-) -> list[Sequence[Cell]]:
-    """``BodyReader(signature, max_batch_size).rows(raw_body)``, for a body now and then."""
-    return BodyReader(signature, max_batch_size).rows(raw_body)
-
-
 def describe_problems(error: ValidationError) -> list[dict[str, str]]:
     """Field path and reason of the first problems (at most MAX_PROBLEMS_LISTED); never the
     rejected value."""

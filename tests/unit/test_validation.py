@@ -82,7 +82,7 @@ def outcome_of_models(body: str | bytes, signature: Signature = IRIS) -> Any:
 
 def outcome_of_validator(body: str | bytes, signature: Signature = IRIS) -> Any:
     try:
-        return [list(row) for row in validation.feature_rows(body, signature, 100)]
+        return [list(row) for row in validation.BodyReader(signature, 100).rows(body)]
     except ValidationError as error:
         return validation.describe_problems(error), error.error_count()
 
