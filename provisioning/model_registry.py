@@ -112,7 +112,8 @@ def parse_metrics(pairs: list[str]) -> dict[str, str]:
     metrics: dict[str, str] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name) or not value:
+        # SageMaker names a job metric "validation:mlogloss"; metadata keys allow ":" and "@".
+        if not re.fullmatch(r"[A-Za-z0-9_.:@\-]{1,64}", name) or not value:
             raise ValueError(f"--metric {pair!r} is not name=number")
         try:
             number = float(value)

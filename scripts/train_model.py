@@ -1,38 +1,30 @@
-"""Train the example model, an XGBoost Iris classifier, for SageMaker's built-in XGBoost container.
+"""Train the example model, an XGBoost Iris classifier, the way every model here is trained: the
+Iris CSV through ``train_job --local``'s path (channels, the built-in algorithm's training,
+the import).
 
-Writes ``build/model.tar.gz`` (exactly one member, ``xgboost-model``, saved with
-``Booster.save_model``) and its signature, ``build/model.signature.json``, made as
-``scripts.import_model`` makes one, with bounds a flower's measurements keep. The proxy ships the
-same signature as ``chalicelib/signatures/iris.json`` (a test holds the two together).
+Writes ``build/model.tar.gz`` (exactly one member, ``xgboost-model``, as the container saves it)
+and its signature, ``build/model.signature.json``, with bounds a flower's measurements keep. The
+proxy ships the same signature as ``chalicelib/signatures/iris.json`` (a test holds the two
+together).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import xgboost as xgb
 from sklearn.datasets import load_iris
-from sklearn.model_selection import train_test_split
 
-from artifacts.booster import booster_facts
-from artifacts.example_input import Example
-from artifacts.importing import build_signature
-from artifacts.model_file import model_from_bytes
-from artifacts.packaging import (
-    ARTIFACT,
-    deterministic_tar_gz,
-    signature_path_for,
-    signature_text,
-)
+from artifacts.packaging import ARTIFACT, signature_path_for
 from lambda_code import signature as sig
-from provisioning.files import write_atomically
-from provisioning.images import MODEL_MEMBER
-from serving.model import XGBoostModel
+from training.local import channel_matrix, train_channels
+from training.manifest import Manifest, cell
+from training.prepare import prepare
+from training.result import servable, write_servable
 
 # Physically plausible bounds for a flower measured in cm: the API rejects values
 # outside them. Iris measurements in the data set lie between 0.1 and 7.9 cm.
@@ -40,6 +32,8 @@ FEATURE_MINIMUM_EXCLUSIVE_CM = 0.0
 FEATURE_MAXIMUM_CM = 100.0
 # The example input: one flower of each class, setosa first (the deploy's smoke test row).
 EXAMPLE_ROWS = (0, 50, 100)
+LABEL = "species"
+HELD_OUT = 0.3
 
 
 def snake_case_feature(sklearn_name: str) -> str:
@@ -47,37 +41,29 @@ def snake_case_feature(sklearn_name: str) -> str:
     return sklearn_name.replace(" (cm)", "").replace(" ", "_")
 
 
-def train(seed: int, rounds: int) -> tuple[xgb.Booster, float, list[str], list[str]]:
-    """Train on a stratified split; return the booster, held-out accuracy, features, labels."""
-    iris = load_iris()
-    x_train, x_test, y_train, y_test = train_test_split(
-        iris.data, iris.target, test_size=0.3, random_state=seed, stratify=iris.target
-    )
-    params = {
+def hyperparameters(seed: int, rounds: int) -> dict[str, str]:
+    # One thread keeps the trees, and so the artifact hash, reproducible.
+    return {
         "objective": "multi:softprob",
-        "num_class": len(iris.target_names),
-        "max_depth": 3,
-        "eta": 0.3,
-        "seed": seed,
-        # One thread keeps the trees, and so the artifact hash, reproducible.
-        "nthread": 1,
+        "num_class": "3",
+        "max_depth": "3",
+        "eta": "0.3",
+        "seed": str(seed),
+        "nthread": "1",
+        "num_round": str(rounds),
     }
-    # No feature names on the DMatrix: the container predicts on header-less CSV.
-    booster = xgb.train(params, xgb.DMatrix(x_train, label=y_train), num_boost_round=rounds)
-    probabilities = booster.predict(xgb.DMatrix(x_test))
-    accuracy = float(np.mean(np.argmax(probabilities, axis=1) == y_test))
+
+
+def write_iris_csv(path: Path) -> list[str]:
+    """Iris as a user's CSV: a header, the measurements, the species by name."""
+    iris = load_iris()
     features = [snake_case_feature(name) for name in iris.feature_names]
-    labels = [str(name) for name in iris.target_names]
-    return booster, accuracy, features, labels
-
-
-def saved_model_bytes(booster: xgb.Booster) -> bytes:
-    """The bytes ``Booster.save_model`` writes, in UBJSON (the container loads it by content)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        # The .ubj suffix picks the format explicitly; the member is renamed in the tarball.
-        path = Path(tmp) / f"{MODEL_MEMBER}.ubj"
-        booster.save_model(path)
-        return path.read_bytes()
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([*features, LABEL])
+        for row, target in zip(iris.data, iris.target, strict=True):
+            writer.writerow([*(repr(float(v)) for v in row), iris.target_names[target]])
+    return features
 
 
 def iris_feature(name: str) -> sig.Feature:
@@ -90,34 +76,8 @@ def iris_feature(name: str) -> sig.Feature:
     )
 
 
-def iris_artifacts(seed: int, rounds: int) -> tuple[bytes, sig.Signature]:
-    """The artifact's bytes and its signature."""
-    booster, accuracy, features, labels = train(seed, rounds)
-    model = model_from_bytes(saved_model_bytes(booster), "the trained model")
-    artifact = deterministic_tar_gz(model.content)
-    data = load_iris().data
-    example = Example(
-        header=tuple(features),
-        rows=tuple(tuple(repr(float(value)) for value in data[row]) for row in EXAMPLE_ROWS),
-        path=Path("iris"),
-    )
-    training: dict[str, Any] = {
-        "data": "Iris (scikit-learn), stratified 70/30 split",
-        "held_out_accuracy": round(accuracy, 4),
-        "seed": seed,
-        "rounds": rounds,
-    }
-    signature = build_signature(
-        model,
-        artifact,
-        booster_facts(booster),
-        example,
-        tuple(labels),
-        XGBoostModel(booster),
-        training=training,
-        described={name: iris_feature(name) for name in features},
-    )
-    return artifact, signature
+def held_out_accuracy(booster_predict: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.argmax(booster_predict, axis=1) == labels))
 
 
 def write_artifacts(
@@ -125,20 +85,39 @@ def write_artifacts(
 ) -> sig.Signature:
     """Train and write the artifact and its signature; refuse to replace another artifact (one
     imported with scripts.import_model, say) unless ``force``."""
-    artifact, signature = iris_artifacts(seed, rounds)
-    outputs = {
-        artifact_path: artifact,
-        signature_path_for(artifact_path): signature_text(signature).encode("utf-8"),
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "iris.csv"
+        features = write_iris_csv(data)
+        prepared = prepare(
+            data, LABEL, hyperparameters(seed, rounds), None, HELD_OUT, seed, Path(folder)
+        )
+        assert prepared.channels.validation is not None
+        trained = train_channels(
+            prepared.channels.train, prepared.channels.validation, prepared.hyperparameters,
+            out=lambda line: None,
+        )  # fmt: skip
+        validation = channel_matrix(prepared.channels.validation)
+        accuracy = held_out_accuracy(trained.booster.predict(validation), validation.get_label())
+    x = load_iris().data
+    manifest = Manifest(
+        **{
+            **prepared.manifest.__dict__,
+            "examples": tuple(
+                tuple(cell(float(v), sig.NUMBER) for v in x[r]) for r in EXAMPLE_ROWS
+            ),
+        }
+    )
+    training = {
+        "data": "Iris (scikit-learn), stratified 70/30 split",
+        "held_out_accuracy": round(accuracy, 4),
+        "seed": seed,
+        "rounds": rounds,
     }
-    for path, content in outputs.items():
-        if not force and path.exists() and path.read_bytes() != content:
-            raise FileExistsError(
-                f"{path} exists and is not what this training writes (an imported model, or "
-                "edits of yours): pass --force to replace it, or --output to write elsewhere"
-            )
-    for path, content in outputs.items():  # the artifact first, then what names it
-        write_atomically(path, content)
-    return signature
+    made = servable(
+        trained.model_bytes, manifest, training, {name: iris_feature(name) for name in features}
+    )
+    write_servable(artifact_path, made, force)
+    return made.signature
 
 
 def main(argv: list[str] | None = None) -> int:

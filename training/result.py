@@ -1,0 +1,79 @@
+"""A trained model made servable: the artifact the built-in container loads and its signature,
+made as ``scripts.import_model`` makes one (features and types from the data, labels from the
+encoding, examples from validation rows), written without replacing another model's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artifacts.booster import booster_facts, load_booster
+from artifacts.example_input import Example
+from artifacts.importing import ImportRefused, build_signature, refuse_objective
+from artifacts.model_file import ModelFileError, model_from_bytes
+from artifacts.packaging import deterministic_tar_gz, signature_path_for, signature_text
+from lambda_code import signature as sig
+from provisioning.files import write_atomically
+from serving.model import XGBoostModel
+from training.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Servable:
+    artifact: bytes
+    signature: sig.Signature
+
+
+def servable(
+    model_bytes: bytes,
+    manifest: Manifest,
+    training: dict[str, Any],
+    described: dict[str, sig.Feature] | None = None,
+) -> Servable:
+    """The artifact (one member, xgboost-model, the model's own bytes) and its signature;
+    ``described`` gives features bounds and descriptions the data cannot (Iris's)."""
+    try:
+        model = model_from_bytes(model_bytes, "the trained model")
+        booster = load_booster(model)
+    except ModelFileError as error:
+        raise ImportRefused(str(error)) from None
+    facts = booster_facts(booster)
+    refuse_objective(facts)
+    artifact = deterministic_tar_gz(model.content)
+    example = Example(header=manifest.features, rows=manifest.examples, path=Path(manifest.source))
+    described = described or {
+        name: sig.Feature(name, kind, optional)
+        for name, kind, optional in zip(
+            manifest.features, manifest.kinds, manifest.optional, strict=True
+        )
+    }
+    signature = build_signature(
+        model,
+        artifact,
+        facts,
+        example,
+        manifest.classes if sig.OBJECTIVES[facts.objective] is not sig.Answer.VALUE else (),
+        XGBoostModel(booster),
+        training=training,
+        described=described,
+    )
+    return Servable(artifact, signature)
+
+
+def write_servable(path: Path, made: Servable, force: bool = False) -> Path:
+    """Write the artifact, then its signature; refuse to replace another model's (an imported
+    one, or edits of yours) unless ``force``. Returns the signature's path."""
+    outputs = {
+        path: made.artifact,
+        signature_path_for(path): signature_text(made.signature).encode(),
+    }
+    for target, content in outputs.items():
+        if not force and target.exists() and target.read_bytes() != content:
+            raise FileExistsError(
+                f"{target} exists and belongs to another model: pass --force to replace it, or "
+                "--output to write elsewhere"
+            )
+    for target, content in outputs.items():  # the artifact first, then what names it
+        write_atomically(target, content)
+    return signature_path_for(path)
