@@ -121,7 +121,7 @@ def run_in_sagemaker(options: Options, out: Callable[[str], None] = print) -> Pu
         assert options.objective_metric
         hp.check_objective_metric(options.objective_metric, prepared.hyperparameters["objective"])
     for note in prepared.notes:
-        out(f"inferred:  {note}")
+        out(f"note:      {note}")
     run = Deployment(aws)
     step = "account"
     try:

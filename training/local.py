@@ -40,14 +40,17 @@ def delimiter(folder: Path) -> str:
     """The delimiter csv.Sniffer finds on the first line of the folder's first file, as the
     container finds it (data_utils.py:147-153, 303-310)."""
     files = sorted(path for path in folder.iterdir() if path.is_file())
-    if not files:
-        raise TrainingRefused(f"no data in channel {folder}")
     with files[0].open() as file:
         first = file.readline()
     try:
         return csv.Sniffer().sniff(first).delimiter
     except csv.Error:
         raise TrainingRefused(f"channel {folder}: no delimiter found on its first line") from None
+
+
+def has_data(folder: Path) -> bool:
+    """Whether the channel's files hold any bytes (get_size, data_utils.py:654-678)."""
+    return any(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def channel_matrix(folder: Path, weights: bool = False) -> xgb.DMatrix:
@@ -116,15 +119,14 @@ def train_channels(
     feval, stopping_metric = evaluation_setup(config)
     stopping_rounds = config.pop("early_stopping_rounds", None)
     weights = config.get("csv_weights") == 1  # kept in the config, as train.py:157 keeps it
+    # train.py:270-277: a channel whose files are empty is an error, not an empty matrix
+    for name, folder in ((TRAIN, train), (VALIDATION, validation)):
+        if folder is not None and not has_data(folder):
+            raise TrainingRefused(f"no data in {name} channel {folder}")
     train_matrix = channel_matrix(train, weights)
-    if train_matrix.num_row() == 0:
-        raise TrainingRefused(f"no data in training channel {train}")  # train.py:276-277
     evals = [(train_matrix, TRAIN)]
     if validation is not None:
-        validation_matrix = channel_matrix(validation, weights)
-        if validation_matrix.num_row() == 0:  # train.py:272-275
-            raise TrainingRefused(f"no data in validation channel {validation}")
-        evals.append((validation_matrix, VALIDATION))
+        evals.append((channel_matrix(validation, weights), VALIDATION))
     lines: list[str] = []
 
     def log(line: str) -> None:

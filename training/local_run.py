@@ -85,7 +85,7 @@ def run_local(options: Options, out: Callable[[str], None] = print) -> Published
         source=options.data,
     )
     for note in prepared.notes:
-        out(f"inferred:  {note}")
+        out(f"note:      {note}")
     rows = ", ".join(f"{name} {count}" for name, count in prepared.channels.rows.items())
     out(f"channels:  {prepared.channels.train.parent} ({rows} rows)")
     if options.tune:

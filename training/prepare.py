@@ -18,6 +18,16 @@ from training.manifest import MANIFEST_NAME, Manifest, manifest_for
 # Beside the artifact: build/model.tar.gz has its channels in build/training/.
 CHANNELS_FOLDER = "training"
 CLASSIFIERS = ("binary:", "multi:")
+NOT_NUMBERS = frozenset({"nan", "inf", "infinity"})
+# The container's metrics computed on predicted classes (custom_metrics.py:47-203).
+CLASS_METRICS = frozenset(
+    {"accuracy", "balanced_accuracy", "f1", "f1_binary", "f1_macro", "precision",
+     "precision_macro", "precision_micro", "recall", "recall_macro", "recall_micro"}
+)  # fmt: skip
+
+
+def objective_is_binary(values: dict[str, str]) -> bool:
+    return values.get("objective") in ("binary:logistic", "binary:hinge")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,13 @@ def completed_hyperparameters(
         said = ", ".join(f"{k}={v}" for k, v in inferred.items())
         notes.append(f"{said}, from the label {dataset.label!r} (pass objective=... to choose)")
     objective = values["objective"]
+    for name, value in values.items():  # the container's ranges let NaN through
+        if value.strip().lower().lstrip("+-") in NOT_NUMBERS:
+            raise hp.HyperparameterError(f"hyperparameter {name}: {value} is not a finite number")
+    if "num_class" in values and not objective.startswith("multi:"):
+        # The container's check for this never runs (hyperparameter_validation.py:87-90);
+        # xgboost then fails on the labels' shape.
+        raise hp.HyperparameterError(f"num_class is for multi: objectives, not {objective}")
     if objective.startswith("multi:") and "num_class" not in values:
         values["num_class"] = str(len(dataset.classes))
         notes.append(f"num_class={len(dataset.classes)}, the classes in {dataset.label!r}")
@@ -82,6 +99,12 @@ def prepare(
     values, notes = completed_hyperparameters(given, dataset)
     config = hp.validate(values)
     hp.check_metrics(config)
+    if objective_is_binary(values) and CLASS_METRICS & set(config.get("eval_metric") or []):
+        notes.append(
+            "the container's own accuracy, f1, precision and recall count every row as positive "
+            "for binary:logistic and binary:hinge under XGBoost 3.0.5 (it gets probabilities, tests margin > 0):"
+            " use auc, logloss or error"
+        )
     if config.get("csv_weights") == 1:
         raise hp.HyperparameterError(
             "csv_weights=1 reads instance weights from the channels' second column; the "

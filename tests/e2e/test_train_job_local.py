@@ -71,7 +71,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], 
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     # The objective and classes were inferred and said; a line per round was shown
-    assert "objective=multi:softprob, num_class=3" in done.stdout
+    assert "note:      objective=multi:softprob, num_class=3" in done.stdout
     assert "validation-mlogloss" in done.stdout
     return folder / "build" / "model.tar.gz", names, x
 
