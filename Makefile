@@ -62,9 +62,11 @@ ALARM_EMAIL ?=
 deploy: $(INSTALLED)
 	ALARM_EMAIL=$(ALARM_EMAIL) $(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION)) $(if $(ALLOW_API_KEY_ONLY),--api-key-only)
 
-# The proxy against the bare tutorial Lambda; writes docs/benchmarks.md's table.
+# The proxy against the bare tutorial Lambda (writes docs/benchmarks.md's table), then
+# train_job --local against xgboost.train on the same arrays.
 bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench --write build/benchmarks-latest.md
+	$(PY) -m bench.training
 
 clean:
 	rm -rf $(VENV) .venv-tools node_modules build .pytest_cache .mypy_cache .ruff_cache

@@ -62,6 +62,7 @@ class AwsClients:
     cloudformation: Any
     lambda_: Any
     cloudwatch: Any
+    logs: Any
 
     @classmethod
     def create(cls, region: str | None) -> AwsClients:
@@ -79,4 +80,5 @@ class AwsClients:
             cloudformation=session.client("cloudformation"),
             lambda_=session.client("lambda"),
             cloudwatch=session.client("cloudwatch"),
+            logs=session.client("logs"),
         )

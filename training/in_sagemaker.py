@@ -21,6 +21,7 @@ from provisioning.naming import PROJECT, project_bucket
 from provisioning.plan import Deployment, fail, interrupted
 from training import aws_job, job_progress, tuning_job
 from training import hyperparameters as hp
+from training.aws_job import DATA_PREFIX
 from training.data_source import local_copies
 from training.manifest import MANIFEST_NAME, Manifest
 from training.options import Options
@@ -28,7 +29,6 @@ from training.prepare import CHANNELS_FOLDER, Prepared, prepare
 from training.publish import Published, publish
 from training.reported import Reported
 
-DATA_PREFIX = "training-data"
 OUTPUT_PREFIX = "training-output"
 
 
@@ -63,7 +63,7 @@ def data_prefix(digest: str) -> str:
     return f"{DATA_PREFIX}/{digest[:16]}/"
 
 
-def upload(run: Deployment, bucket: str, prepared: Prepared) -> dict[str, str]:
+def upload(run: Deployment, bucket: str, prepared: Prepared, kms_key: str | None) -> dict[str, str]:
     channels = {"train": prepared.channels.train}
     if prepared.channels.validation is not None:
         channels["validation"] = prepared.channels.validation
@@ -131,11 +131,13 @@ def run_in_sagemaker(options: Options, out: Callable[[str], None] = print) -> Pu
             step = "bucket"
             ensure_bucket(run, bucket, project_tags(), project_bucket=options.bucket is None)
             step = "upload"
-            channels = upload(run, bucket, prepared)
+            channels = upload(run, bucket, prepared, options.kms_key)
             step = "role"
+            # The whole data prefix, not this data's: a grant per data set would outgrow IAM's
+            # 10,240-character inline policy after about 18 of them.
             policy = aws_job.training_role_policy(
-                aws.region, account, bucket, data_prefix(prepared.channels.digest),
-                f"{OUTPUT_PREFIX}/", image, options.kms_key,
+                aws.region, account, bucket, f"{DATA_PREFIX}/", f"{OUTPUT_PREFIX}/", image,
+                options.kms_key,
             )  # fmt: skip
             role = aws_job.ensure_training_role(run, f"{PROJECT}-training", policy, account)
             step = "training job"
@@ -179,7 +181,8 @@ def train(
             name, ranges, metric, options.max_jobs, options.max_parallel,
             prepared.hyperparameters, **definition,
         )  # fmt: skip
-        aws.sagemaker.create_hyper_parameter_tuning_job(**request)
+        name, happened = tuning_job.start_or_reuse_tuning(aws.sagemaker, request)
+        out(f"  {happened}")
         best = tuning_job.follow_tuning(aws.sagemaker, name, out)
         return dict(aws.sagemaker.describe_training_job(TrainingJobName=best))
     name = aws_job.job_name(base, prepared.channels.digest, prepared.hyperparameters, 1)
