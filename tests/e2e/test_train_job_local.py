@@ -182,3 +182,33 @@ def test_another_models_artifact_is_not_replaced_without_force(
     )  # fmt: skip
     assert done.returncode == 1 and "--force" in done.stderr, done.stderr
     assert artifact.read_bytes() == before
+
+
+def test_local_tuning_tries_each_point_and_keeps_the_best(tmp_path: Path) -> None:
+    wine_csv(tmp_path / "wine.csv")
+    done = train_job(
+        "--data", str(tmp_path / "wine.csv"), "--label", LABEL, "--local",
+        "--hyperparameters", "num_round=10", "--tune", "eta=0.05:0.5,max_depth=2:4",
+        "--objective-metric", "validation:mlogloss", "--max-jobs", "3",
+        "--output", str(tmp_path / "build" / "model.tar.gz"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    trials = [line for line in done.stdout.splitlines() if line.strip().startswith("trial ")]
+    assert len(trials) == 3
+    scores = [float(line.split("validation:mlogloss=")[1].split()[0]) for line in trials]
+    signature = json.loads((tmp_path / "build" / "model.signature.json").read_text())
+    kept = signature["training"]["hyperparameters"]
+    best = trials[scores.index(min(scores))]
+    assert f"eta={kept['eta']}" in best and f"max_depth={kept['max_depth']}" in best
+    assert "_tuning_objective_metric" not in kept
+
+
+def test_a_metric_tuning_cannot_read_is_refused_before_training(tmp_path: Path) -> None:
+    wine_csv(tmp_path / "wine.csv")
+    done = train_job(
+        "--data", str(tmp_path / "wine.csv"), "--label", LABEL, "--local",
+        "--hyperparameters", "num_round=10", "--tune", "eta=0.05:0.5",
+        "--objective-metric", "validation:rmse", "--output", str(tmp_path / "build" / "model.tar.gz"),
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "rmse" in done.stderr and not (tmp_path / "build" / "model.tar.gz").exists()
