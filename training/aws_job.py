@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from provisioning.aws import is_missing, project_tags
 from provisioning.checks import IMAGE_URI
+from provisioning.endpoint.model_resources import inline_policy
 from provisioning.iam_documents import sagemaker_trust_policy, with_grants
 from provisioning.naming import SAGEMAKER_NAME_LIMIT
 from provisioning.plan import Deployment, exists
@@ -121,13 +122,7 @@ def ensure_training_role(run: Deployment, role: str, policy: dict[str, Any], acc
         ),
         remove,
     )
-    try:
-        current = iam.get_role_policy(**named)["PolicyDocument"]
-        current = json.loads(current) if isinstance(current, str) else current
-    except ClientError as error:
-        if not is_missing(error):
-            raise
-        current = None
+    current = inline_policy(iam, role, TRAINING_POLICY_NAME)
     granted = with_grants(current, policy)
     what = f"{TRAINING_POLICY_NAME} of {role}: this data, output and image"
     if current != granted:

@@ -147,6 +147,17 @@ def ensure_artifact(
     )
 
 
+def inline_policy(iam: Any, role: str, name: str) -> dict[str, Any] | None:
+    """A role's inline policy as a document, or None when it has none of that name."""
+    try:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    except ClientError as error:
+        if not is_missing(error):
+            raise
+        return None
+    return json.loads(document) if isinstance(document, str) else dict(document)
+
+
 def ensure_role(
     run: Deployment, names: Names, policy: dict[str, Any], tags: list[dict[str, str]], account: str
 ) -> str:
@@ -171,15 +182,7 @@ def ensure_role(
         ),
         remove,
     )
-    try:
-        current = iam.get_role_policy(RoleName=names.role, PolicyName=ROLE_POLICY_NAME)[
-            "PolicyDocument"
-        ]
-        current = json.loads(current) if isinstance(current, str) else current
-    except ClientError as error:
-        if not is_missing(error):
-            raise
-        current = None
+    current = inline_policy(iam, names.role, ROLE_POLICY_NAME)
     granted = with_grants(current, policy)
     if current != granted:
         if run.dry_run:
