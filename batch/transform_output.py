@@ -39,6 +39,17 @@ class _Stream(io.RawIOBase):
         return size
 
 
+def scores_of(cells: list[str]) -> list[str]:
+    """The answer's cells, in the form the container writes under SAGEMAKER_BATCH (``str()`` of
+    a row's list, serve.py:240-242 at v3.0-5: ``[0.9, 0.07, 0.03]``) or as plain CSV cells.
+    SageMaker appends the answer line to the input line after a comma (the DataProcessing
+    reference); whether its CSV reading quotes the list is not documented, so quotes go too."""
+    answer = ",".join(cells).strip().strip('"').strip()
+    if answer.startswith("[") and answer.endswith("]"):
+        answer = answer[1:-1]
+    return answer.split(",")
+
+
 def labelled_lines(
     lines: Iterator[bytes], signature: sig.Signature, id_columns: list[str]
 ) -> Iterator[bytes]:
@@ -54,7 +65,7 @@ def labelled_lines(
             continue
         cells = raw.decode().rstrip("\r").split(",")
         try:
-            values = [float(cell) for cell in cells[len(id_columns) :]]
+            values = [float(cell) for cell in scores_of(cells[len(id_columns) :])]
         except ValueError:
             raise answers.BadAnswer(f"output line {number} is not ids and numbers") from None
         expected = len(signature.labels) if probabilities else 1

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from serving.model import ModelInputError, XGBoostModel, format_csv, json_bytes
+from serving.model import ModelInputError, XGBoostModel, format_batch, format_csv, json_bytes
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -118,6 +118,10 @@ def invoke(model: XGBoostModel, request: Request, inputs: frozenset[str]) -> Res
         raise ModelInputError(f"Content type {content_type or 'none'} is not supported", 415)
     probabilities = model.predict(data)
     accept = parse_accept(request.headers.get("Accept"))
+    # serve.py:30 reads it once, any non-empty value; read per call here, so one process can
+    # serve both forms (SageMaker sets it only in a transform job's container).
+    if os.environ.get("SAGEMAKER_BATCH"):
+        return Response(format_batch(probabilities), content_type=accept)
     if accept == "application/json":
         return Response(json_bytes(probabilities), content_type="application/json")
     # Flask's mimetype="text/csv" (serve.py:249) adds the charset.

@@ -145,6 +145,13 @@ def format_csv(predictions: np.ndarray) -> bytes:
     return "".join(",".join(map(repr, row)) + "\n" for row in rows).encode()
 
 
+def format_batch(predictions: np.ndarray) -> bytes:
+    """What the container writes in a Batch Transform job, where SageMaker sets SAGEMAKER_BATCH:
+    ``str()`` of each row's prediction, a line each (serve.py:240-242 at v3.0-5), so a row of
+    class probabilities is ``[0.9, 0.07, 0.03]``, not CSV cells."""
+    return ("\n".join(map(str, predictions.tolist())) + "\n").encode()
+
+
 def format_json(predictions: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     """``encode_predictions_as_json(predictions.tolist())`` (serve_utils.py:533-545 at v3.0-5):
     each row's score, a number or a list of class probabilities."""

@@ -15,8 +15,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from werkzeug.test import EnvironBuilder
 
-from serving.model import XGBoostModel, format_csv
+from serving.invocations import CSV, invoke
+from serving.model import XGBoostModel
 from tests.e2e.command_runs import REGION, run, started_moto_server
 from tests.support import moto_model_answer
 
@@ -64,10 +66,22 @@ def put_input(url: str, key: str, lines: list[str]) -> None:
     client("s3", url).put_object(Bucket=BUCKET, Key=key, Body="".join(f"{x}\n" for x in lines))
 
 
-def write_job_output(url: str, model: Path, key: str) -> None:
-    """What the job writes for ROWS: the ids and the container's CSV answer for each line."""
+def transform_answers(model: XGBoostModel, features: bytes, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The container's answer to a transform job's request: the stand-in's own serving code,
+    with SAGEMAKER_BATCH set as SageMaker sets it in a transform job's container."""
+    request = EnvironBuilder(
+        method="POST", data=features, content_type="text/csv", headers={"Accept": "text/csv"}
+    ).get_request()
+    with monkeypatch.context() as patched:
+        patched.setenv("SAGEMAKER_BATCH", "true")
+        return invoke(model, request, frozenset({CSV})).get_data(as_text=True)
+
+
+def write_job_output(url: str, model: Path, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the job writes for ROWS: each input line (its id: the OutputFilter keeps it) joined
+    with the container's answer to it, as JoinSource Input joins them."""
     features = "\n".join(",".join(map(str, row[1:])) for row in ROWS).encode()
-    answers = format_csv(XGBoostModel.from_artifact(model).predict_csv(features)).decode()
+    answers = transform_answers(XGBoostModel.from_artifact(model), features, monkeypatch)
     joined = "".join(
         f"{row[0]},{answer}\n" for row, answer in zip(ROWS, answers.splitlines(), strict=True)
     )
@@ -82,12 +96,12 @@ def batch(url: str, config: Path, *args: str) -> Any:
 
 
 def test_a_transform_job_scores_the_stages_model_and_its_output_is_labelled(
-    deployed: tuple[str, Path, Path], tmp_path: Path
+    deployed: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, config, model = deployed
     # Given header-less CSV in S3, the id first, and the job's output as SageMaker writes it
     put_input(url, "incoming/flowers.csv", [",".join(map(str, row)) for row in ROWS])
-    write_job_output(url, model, "scored/flowers.csv.out")
+    write_job_output(url, model, "scored/flowers.csv.out", monkeypatch)
     # When batch_score is pointed at it
     result = batch(
         url, config, "--input", f"s3://{BUCKET}/incoming/flowers.csv",
