@@ -27,6 +27,10 @@ LOCK_PREFIX = "locks/"
 # What S3 answers when a conditional write or delete finds its condition false (412), or when
 # two conditional writes of one key race (409: "ConditionalRequestConflict": retry).
 REFUSED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+# A lock read after it was given back.
+GONE = {"NoSuchKey", "404"}
+# Rounds of write-refused-then-gone before giving up (each means another run just finished).
+ATTEMPTS = 5
 
 
 class LockHeld(Exception):
@@ -110,13 +114,23 @@ class EndpointLock:
     def acquire(self, break_lock: bool = False) -> Holder | None:
         """Take the lock; LockHeld when a live run holds it. Returns the holder it took over
         from, if any (a run that died, or any run with ``break_lock``)."""
-        try:
-            self.etag = self._put(IfNoneMatch="*")
-            return None
-        except ClientError as error:
-            if _code(error) not in REFUSED:
+        for _ in range(ATTEMPTS):
+            try:
+                self.etag = self._put(IfNoneMatch="*")
+                return None
+            except ClientError as error:
+                if _code(error) not in REFUSED:
+                    raise
+            try:
+                current = self.s3.get_object(Bucket=self.bucket, Key=self.key)
+            except ClientError as error:
+                if _code(error) in GONE:  # given back between our write and this read: again
+                    continue
                 raise
-        current = self.s3.get_object(Bucket=self.bucket, Key=self.key)
+            return self._take_over(current, break_lock)
+        raise LockHeld(f"the lock of {self.endpoint} changed hands {ATTEMPTS} times; try again")
+
+    def _take_over(self, current: dict[str, Any], break_lock: bool) -> Holder:
         holder = Holder(**json.loads(current["Body"].read()))
         if holder.alive(self.clock) and not break_lock:
             raise LockHeld(holder.said())
@@ -135,7 +149,7 @@ class EndpointLock:
         try:
             self.s3.delete_object(Bucket=self.bucket, Key=self.key, IfMatch=self.etag)
         except ClientError as error:
-            if _code(error) not in REFUSED | {"NoSuchKey", "404"}:
+            if _code(error) not in REFUSED | GONE:
                 raise
         self.etag = None
 

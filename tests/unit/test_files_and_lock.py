@@ -141,3 +141,23 @@ def test_the_lock_of_a_live_run_elsewhere_holds_until_it_lapses(s3: Any) -> None
     lapsed = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).isoformat()
     write_holder(s3, host="another-machine", pid=1, expires=lapsed)
     assert lock(s3).acquire() is not None
+
+
+def test_a_lock_given_back_between_the_refused_write_and_the_read_is_taken(s3: Any) -> None:
+    # Given a holder that gives the lock back just after our conditional write was refused
+    first = lock(s3)
+    first.acquire()
+    second = lock(s3)
+    real_get = s3.get_object
+
+    def get_after_release(**kwargs: Any) -> Any:
+        first.release()  # the other run finishes in between (#35: NoSuchKey at lock)
+        s3.get_object = real_get
+        return real_get(**kwargs)
+
+    s3.get_object = get_after_release
+    # When the second run acquires, it reads a lock that is gone, tries again, and takes it
+    assert second.acquire() is None
+    assert second.etag is not None
+    holder = json.loads(real_get(Bucket=BUCKET, Key=second.key)["Body"].read())
+    assert holder["pid"] == os.getpid()
