@@ -13,7 +13,11 @@ from typing import Any
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``:
-    a reader, a crash or a kill sees the old file or the new one, never a part."""
+    a reader, a crash or a kill sees the old file or the new one, never a part. A symbolic link
+    is written through: its target gets the new content and the link stays (a stage file kept
+    in another repository and linked here is that repository's file)."""
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

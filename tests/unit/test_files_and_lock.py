@@ -161,3 +161,18 @@ def test_a_lock_given_back_between_the_refused_write_and_the_read_is_taken(s3: A
     assert second.etag is not None
     holder = json.loads(real_get(Bucket=BUCKET, Key=second.key)["Body"].read())
     assert holder["pid"] == os.getpid()
+
+
+def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    # Given config.json, a link to a file kept elsewhere (#35, 4)
+    (tmp_path / "elsewhere").mkdir()
+    target = tmp_path / "elsewhere" / "config.json"
+    target.write_text('{"stages": {}}\n')
+    link = tmp_path / "config.json"
+    link.symlink_to(target)
+    # When it is updated
+    update_json(link, {"stages": {"dev": {}}}, link.read_text())
+    # Then the target has the new content, and the link is still the link
+    assert link.is_symlink()
+    assert json.loads(target.read_text()) == {"stages": {"dev": {}}}
+    assert not list(tmp_path.glob(".config.json.*"))
