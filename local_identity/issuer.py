@@ -23,6 +23,9 @@ from werkzeug.wrappers import Request, Response
 from local_identity import keys
 
 CODE_LIFETIME_SECONDS = 60
+# Codes waiting to be exchanged: a page that starts sign-ins and never finishes them cannot grow
+# the issuer past this; the oldest is dropped first (its sign-in then fails with invalid_grant).
+MAX_PENDING_CODES = 1000
 SCOPES_SUPPORTED = ("openid", "profile", keys.SCOPE)
 
 
@@ -114,6 +117,7 @@ class LocalIssuer:
         scope = " ".join(s for s in values.get("scope", "openid").split() if s in SCOPES_SUPPORTED)
         code = secrets.token_urlsafe(24)
         with self._lock:
+            self._forget_stale()
             self._grants[code] = _Grant(
                 client_id=self.client_id,
                 redirect_uri=redirect_uri,
@@ -124,6 +128,14 @@ class LocalIssuer:
                 expires=time.monotonic() + CODE_LIFETIME_SECONDS,
             )
         return _redirect(redirect_uri, code=code, state=state)
+
+    def _forget_stale(self) -> None:
+        """Drop expired codes, then the oldest while too many wait (dicts keep their order)."""
+        now = time.monotonic()
+        for code in [code for code, grant in self._grants.items() if grant.expires < now]:
+            del self._grants[code]
+        while len(self._grants) >= MAX_PENDING_CODES:
+            del self._grants[next(iter(self._grants))]
 
     def _token(self, request: Request) -> Response:
         if request.method == "OPTIONS":
