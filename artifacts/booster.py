@@ -22,6 +22,8 @@ class BoosterFacts:
     num_features: int
     # The names the booster was trained with, if any (pandas columns, or DMatrix feature_names).
     feature_names: tuple[str, ...] | None
+    # The types it records for them, if any ("float", "int", "i", "q", "c": categorical).
+    feature_types: tuple[str, ...] | None = None
 
     @property
     def classes(self) -> int:
@@ -50,4 +52,5 @@ def booster_facts(booster: xgb.Booster) -> BoosterFacts:
         num_target=int(parameters.get("num_target", "1") or 1),
         num_features=booster.num_features(),
         feature_names=tuple(booster.feature_names) if booster.feature_names else None,
+        feature_types=tuple(booster.feature_types) if booster.feature_types else None,
     )

@@ -1,10 +1,13 @@
 """A signature inferred from an example of real input, as MLflow infers one from an input
 example: a CSV whose header names the features and whose rows are real records.
 
-Per column: ``boolean`` when every value is true or false, ``integer`` when every value is a
-whole number written without a point, ``number`` otherwise (finite only); ``optional`` when a cell
-is empty, which the model then reads as a missing value. No range is inferred: a bound is the
-user's to add to the signature file.
+Per column: the type the booster records for the feature when it records one (``int``/``i``:
+``integer``, ``float``/``q``: ``number``, ``c``: ``categorical``, whose names the user gives);
+else ``boolean`` when every value is true or false, ``number`` otherwise (finite only), or
+``integer`` when the user asks for it (an example of 20, 21 and 19 says nothing against a 20.5
+tomorrow). A true/false column is ``boolean`` whatever the booster says of it. ``optional`` when a
+cell is empty, which the model then reads as a missing value. No range is inferred: a bound is
+the user's to add to the signature file.
 """
 
 from __future__ import annotations
@@ -91,12 +94,32 @@ def _few(names: list[str]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def infer_feature(example: Example, name: str) -> sig.Feature:
+# What XGBoost records as a feature's type (``Booster.feature_types``), as the signature's.
+BOOSTER_TYPES = {"int": sig.INTEGER, "i": sig.INTEGER, "float": sig.NUMBER, "q": sig.NUMBER}
+
+
+def infer_feature(
+    example: Example,
+    name: str,
+    booster_type: str | None = None,
+    integer: bool = False,
+    categories: tuple[str, ...] | None = None,
+) -> sig.Feature:
+    """The feature as the booster types it (``booster_type``), else as its column reads; a
+    categorical one with ``categories``, which every value must name."""
     cells = example.column(name)
     values = [cell for cell in cells if cell != ""]
     if not values:
         raise ExampleError(f"{example.path}: column {name!r} has no value; give at least one")
     optional = len(values) < len(cells)
+    if categories is not None:
+        for number, value in enumerate(cells, start=2):
+            if value and value not in categories:
+                raise ExampleError(
+                    f"{example.path}, line {number}: {name} is {value[:40]!r}, not one of its "
+                    f"{len(categories)} categories (a cell holds the category's name)"
+                )
+        return sig.Feature(name, sig.CATEGORICAL, optional, categories=categories)
     if all(value.lower() in (TRUE, FALSE) for value in values):
         return sig.Feature(name, sig.BOOLEAN, optional)
     for number, value in enumerate(cells, start=2):
@@ -105,21 +128,25 @@ def infer_feature(example: Example, name: str) -> sig.Feature:
                 f"{example.path}, line {number}: {name} is {value[:40]!r}, not a finite number "
                 "or true/false (leave a cell empty for a missing value)"
             )
-    kind = sig.INTEGER if all(_is_whole(value) for value in values) else sig.NUMBER
+    kind = BOOSTER_TYPES.get(booster_type or "", sig.INTEGER if integer else sig.NUMBER)
+    if kind == sig.INTEGER:
+        for number, value in enumerate(cells, start=2):
+            if value and not float(value).is_integer():
+                said = (
+                    f"the model types {name} as {booster_type}"
+                    if booster_type
+                    else (f"--integer names {name}")
+                )
+                raise ExampleError(
+                    f"{example.path}, line {number}: {said}, and {value[:40]!r} is not a whole "
+                    "number"
+                )
     return sig.Feature(name, kind, optional)
 
 
 def _is_finite_number(text: str) -> bool:
     try:
         return math.isfinite(float(text))
-    except ValueError:
-        return False
-
-
-def _is_whole(text: str) -> bool:
-    try:
-        int(text)
-        return True
     except ValueError:
         return False
 
@@ -135,8 +162,10 @@ def records(example: Example, features: tuple[sig.Feature, ...]) -> list[dict[st
                 continue
             if feature.type == sig.BOOLEAN:
                 record[feature.name] = cell.lower() == TRUE
+            elif feature.type == sig.CATEGORICAL:
+                record[feature.name] = cell
             elif feature.type == sig.INTEGER:
-                record[feature.name] = int(cell)
+                record[feature.name] = int(float(cell))
             else:
                 record[feature.name] = float(cell)
         typed.append(record)

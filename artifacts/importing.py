@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from artifacts import categories as cats
 from artifacts import example_input
 from artifacts.binding import shape_problem
 from artifacts.booster import BoosterFacts, booster_facts, load_booster
@@ -29,11 +30,26 @@ class ImportRefused(ValueError):
     """The model cannot be served as asked; one line says why."""
 
 
+class OverwriteRefused(FileExistsError):
+    """The output belongs to another model; one line says why, nothing is written."""
+
+
 @dataclass(frozen=True)
 class Imported:
     signature: sig.Signature
     artifact: Path
     signature_path: Path
+    # The artifact's bytes: what ``write_import`` writes.
+    content: bytes = b""
+
+
+@dataclass(frozen=True)
+class Typing:
+    """What the user says of the features' types beyond the example: categorical features'
+    names (feature -> names in code order) and the features that are whole numbers."""
+
+    categories: dict[str, tuple[str, ...]] | None = None
+    integers: frozenset[str] = frozenset()
 
 
 def refuse_objective(facts: BoosterFacts) -> None:
@@ -85,7 +101,19 @@ def checked_labels(facts: BoosterFacts, labels: tuple[str, ...] | None) -> tuple
 def example_scores(model: XGBoostModel, signature: sig.Signature, records: list[dict]) -> list:
     """The model's own score for each example record, sent as the proxy sends it (CSV) and read
     as the built-in container reads it: what the deploy's smoke test expects back."""
-    rows = [[record.get(name) for name in signature.feature_names] for record in records]
+    codes = [
+        {name: code for code, name in enumerate(feature.categories or ())}
+        for feature in signature.features
+    ]
+    rows = [
+        [
+            code[value] if isinstance(value, str) else value
+            for value, code in zip(
+                (record.get(name) for name in signature.feature_names), codes, strict=True
+            )
+        ]
+        for record in records
+    ]
     body = predictor.to_csv(rows, missing=True, booleans=True)
     return [score.tolist() for score in model.predict_csv(body)]
 
@@ -99,13 +127,26 @@ def build_signature(
     scorer: XGBoostModel,
     training: dict[str, Any] | None = None,
     described: dict[str, sig.Feature] | None = None,
+    typing: Typing | None = None,
 ) -> sig.Signature:
-    """The signature: features in the model's order, typed by the example (or as ``described``:
-    the same feature with bounds and a description, Iris's), bound to the artifact."""
+    """The signature: features in the model's order, typed by the booster and the example (or as
+    ``described``: the same feature with bounds and a description, Iris's), bound to the
+    artifact."""
+    typing = typing or Typing()
     try:
         order = example_input.model_order(example, facts.feature_names, facts.num_features)
-        inferred = [example_input.infer_feature(example, name) for name in order]
-    except ExampleError as error:
+        kinds = facts.feature_types or (None,) * len(order)
+        categories = cats.checked_categories(
+            typing.categories or {}, order, facts.feature_types, cats.highest_codes(scorer.booster)
+        )
+        _check_integers(typing.integers, order, kinds)
+        inferred = [
+            example_input.infer_feature(
+                example, name, kind, name in typing.integers, categories.get(name)
+            )
+            for name, kind in zip(order, kinds, strict=True)
+        ]
+    except (ExampleError, cats.CategoriesError) as error:
         raise ImportRefused(str(error)) from None
     features = tuple((described or {}).get(feature.name, feature) for feature in inferred)
     bare = sig.Signature(
@@ -127,15 +168,28 @@ def build_signature(
     return sig.Signature(**{**bare.__dict__, "examples": examples})
 
 
-def import_model(
+def _check_integers(
+    integers: frozenset[str], order: list[str], kinds: tuple[str | None, ...]
+) -> None:
+    for name in sorted(integers):
+        if name not in order:
+            raise ImportRefused(f"--integer names {name!r}, which is not a feature of the model")
+        kind = kinds[order.index(name)]
+        if kind is not None and example_input.BOOSTER_TYPES.get(kind) != sig.INTEGER:
+            raise ImportRefused(
+                f"--integer names {name!r}, which the model types as {kind!r}: leave it out"
+            )
+
+
+def prepare_import(
     model_path: Path,
     example_path: Path,
     labels: tuple[str, ...] | None,
     artifact_path: Path,
     container_version: str = DEFAULT_XGBOOST_VERSION,
+    typing: Typing | None = None,
 ) -> Imported:
-    """Check everything, then write ``artifact_path`` and its signature; on any refusal, write
-    nothing."""
+    """Check everything and make the artifact and its signature, writing nothing."""
     try:
         model = read_model_file(model_path)
         refuse_version(model, container_version)
@@ -147,10 +201,49 @@ def import_model(
     refuse_objective(facts)
     artifact = deterministic_tar_gz(model.content)
     signature = build_signature(
-        model, artifact, facts, example, checked_labels(facts, labels), XGBoostModel(booster)
+        model,
+        artifact,
+        facts,
+        example,
+        checked_labels(facts, labels),
+        XGBoostModel(booster),
+        typing=typing,
     )
-    signature_path = signature_path_for(artifact_path)
+    return Imported(signature, artifact_path, signature_path_for(artifact_path), artifact)
+
+
+def write_import(imported: Imported, force: bool = False) -> None:
+    """Write the artifact, then its signature; refuse (OverwriteRefused, nothing written) to
+    replace another model's files (another import, a training, edits of yours) unless
+    ``force``."""
+    outputs = {
+        imported.artifact: imported.content,
+        imported.signature_path: signature_text(imported.signature).encode("utf-8"),
+    }
+    for target, content in outputs.items():
+        if not force and target.exists() and (target.is_dir() or target.read_bytes() != content):
+            raise OverwriteRefused(
+                f"{target} exists and belongs to another model: pass --force to replace it, or "
+                "--output to write elsewhere"
+            )
     # The artifact first: a signature never names an artifact that is not there.
-    write_atomically(artifact_path, artifact)
-    write_atomically(signature_path, signature_text(signature).encode("utf-8"))
-    return Imported(signature, artifact_path, signature_path)
+    for target, content in outputs.items():
+        write_atomically(target, content)
+
+
+def import_model(
+    model_path: Path,
+    example_path: Path,
+    labels: tuple[str, ...] | None,
+    artifact_path: Path,
+    container_version: str = DEFAULT_XGBOOST_VERSION,
+    typing: Typing | None = None,
+    force: bool = False,
+) -> Imported:
+    """Check everything, then write ``artifact_path`` and its signature; on any refusal, write
+    nothing."""
+    imported = prepare_import(
+        model_path, example_path, labels, artifact_path, container_version, typing
+    )
+    write_import(imported, force)
+    return imported

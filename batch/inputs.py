@@ -68,6 +68,9 @@ def _cell_reader(feature: sig.Feature) -> Callable[[str], Any]:
             return words.get(cell.strip().lower(), cell)
 
         return boolean
+    if feature.type == sig.CATEGORICAL:
+        # A category's name, exactly as the API takes it (validation makes it its code).
+        return str
 
     def number(cell: str) -> Any:
         # Python reads "1_000" as 1000; a JSON client could not send it: refused, as the API

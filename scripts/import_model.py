@@ -2,8 +2,10 @@
 artifact the built-in container loads and the signature the proxy validates by.
 
     python -m scripts.import_model --model model.ubj --example example.csv --labels no,yes
+    python -m scripts.import_model --model shop.ubj --example shop.csv \
+        --categories color=red,green,blue --integer visits
 
-Writes build/model.tar.gz (exactly one member, xgboost-model: the model's own bytes) and
+Prints the signature it is about to write (a line per feature), then writes build/model.tar.gz (exactly one member, xgboost-model: the model's own bytes) and
 build/model.signature.json (features, their types, which may be missing, the objective, the
 class labels, examples with the model's own answers), bound to the artifact by its sha256.
 Refuses, writing nothing, what the proxy could not serve faithfully.
@@ -16,8 +18,17 @@ import json
 import sys
 from pathlib import Path
 
-from artifacts.importing import ImportRefused, import_model
+from artifacts.categories import CategoriesError, given_categories
+from artifacts.importing import (
+    Imported,
+    ImportRefused,
+    OverwriteRefused,
+    Typing,
+    prepare_import,
+    write_import,
+)
 from artifacts.packaging import ARTIFACT
+from artifacts.signature_table import signature_table
 from lambda_code import settings
 from lambda_code import signature as sig
 from provisioning.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
@@ -41,14 +52,54 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         help="a CSV of real input: a header naming the features (the booster's own names, in "
-        "any order, when it has them; else in the model's order) and some rows. A column's "
-        "values give its type (true/false: boolean; whole numbers: integer; else number); an "
-        "empty cell makes the feature optional (left out or null, read as missing)",
+        "any order, when it has them; else in the model's order) and some rows. The booster's "
+        "own feature types come first (int: integer, float: number, c: categorical); else a "
+        "column of true/false is boolean and any other a number (see --integer); an empty cell "
+        "makes the feature optional (left out or null, read as missing). A categorical "
+        "feature's cells hold its categories' names",
     )
     p.add_argument(
+        "--categories",
+        action="append",
+        default=[],
+        metavar="FEATURE=NAME,NAME,...",
+        help="a categorical feature's categories, in the order the model codes them (code 0 "
+        "first: pandas' Series.cat.categories of the training data); one flag per feature. "
+        "Every categorical feature of the model needs its categories, and no other feature "
+        "takes any. Names with commas: use --categories-file",
+    )
+    p.add_argument(
+        "--categories-file",
+        type=Path,
+        metavar="FILE",
+        help='a JSON file of categories, {"color": ["red", "green", "blue"], ...}: each '
+        "categorical feature's names in code order (beside --categories, for other features)",
+    )
+    p.add_argument(
+        "--integer",
+        action="append",
+        default=[],
+        metavar="FEATURE,...",
+        help="features that take whole numbers only (a column of 20, 21, 19 is a number "
+        "otherwise, so 20.5 is accepted); for a model that records no type of its own",
+    )
+    labels = p.add_argument_group("class labels (a classifier needs one of the two)")
+    labels.add_argument(
         "--labels",
         help="class names in index order, comma-separated (binary: negative,positive); "
         "required for a classifier, refused for a model that predicts a value",
+    )
+    labels.add_argument(
+        "--labels-file",
+        type=Path,
+        metavar="FILE",
+        help="class names in index order, one a line, kept exactly (spaces and commas "
+        "included; a final newline ends the last, a CRLF line's CR is its ending)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an artifact or signature that belongs to another model (exit 1 without)",
     )
     p.add_argument(
         "--output",
@@ -73,30 +124,64 @@ def labels_from(text: str | None) -> tuple[str, ...] | None:
     return tuple(label.strip() for label in text.split(","))
 
 
+def labels_from_file(path: Path) -> tuple[str, ...]:
+    """One label a line, exactly; a final newline does not make an empty label."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportRefused(f"--labels-file {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImportRefused(f"--labels-file {path}: not a readable UTF-8 file ({error})") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return tuple(line.removesuffix("\r") for line in lines)
+
+
+def typing_from(args: argparse.Namespace) -> Typing:
+    try:
+        categories = given_categories(args.categories, args.categories_file)
+    except CategoriesError as error:
+        raise ImportRefused(str(error)) from None
+    integers = frozenset(name for names in args.integer for name in names.split(",") if name)
+    return Typing(categories=categories, integers=integers)
+
+
+def prepared(args: argparse.Namespace) -> Imported:
+    """The artifact and signature the arguments ask for, written nowhere yet."""
+    if args.labels is not None and args.labels_file is not None:
+        raise ImportRefused("give the class labels with --labels or --labels-file, not both")
+    labels = labels_from_file(args.labels_file) if args.labels_file else labels_from(args.labels)
+    return prepare_import(
+        args.model, args.example, labels, args.output, args.xgboost_version, typing_from(args)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not args.output.name.endswith(".tar.gz"):
         print(f"import_model: --output {args.output} must name a .tar.gz", file=sys.stderr)
         return 2
     try:
-        imported = import_model(
-            args.model, args.example, labels_from(args.labels), args.output, args.xgboost_version
-        )
+        imported = prepared(args)
     except ImportRefused as error:
         print(f"import_model: refused: {error}", file=sys.stderr)
         return 2
     signature = imported.signature
-    optional = [feature.name for feature in signature.features if feature.optional]
     kind = (
         f"classifier of {len(signature.labels)} classes ({', '.join(signature.labels)})"
         if signature.is_classifier
         else "a model that predicts a value"
     )
     print(f"model:     {signature.objective}, {kind}")
-    print(
-        f"features:  {len(signature.features)}"
-        + (f", optional: {', '.join(optional)}" if optional else "")
-    )
+    print(f"features:  {len(signature.features)}")
+    for line in signature_table(signature.features):
+        print(f"  {line}")
+    try:
+        write_import(imported, args.force)
+    except OverwriteRefused as error:
+        print(f"import_model: {error}", file=sys.stderr)
+        return 1
     print(f"artifact:  {imported.artifact} sha256={signature.artifact_sha256}")
     print(f"signature: {imported.signature_path}")
     answer = signature.examples[0]["score"] if signature.examples else None

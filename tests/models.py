@@ -152,10 +152,14 @@ def xgboost_predictions(own: OwnModel, rows: np.ndarray) -> list:
 
 
 def run_import_model(
-    model: Path, example: Path, output: Path, labels: tuple[str, ...] = ()
+    model: Path,
+    example: Path,
+    output: Path,
+    labels: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """`scripts.import_model` as a user runs it: a process of its own."""
-    flags = ["--labels", ",".join(labels)] if labels else []
+    flags = [*(["--labels", ",".join(labels)] if labels else []), *extra]
     return subprocess.run(
         [sys.executable, "-m", "scripts.import_model", "--model", str(model),
          "--example", str(example), "--output", str(output), *flags],
@@ -188,3 +192,80 @@ def expected_prediction(own: OwnModel, score: float | list[float]) -> dict:
     if own.objective in ("binary:hinge", "multi:softmax"):
         return {"label": labels[int(score)]}
     return {"value": score}
+
+
+# A shop's model with pandas ``category`` columns, trained as the issue's user trained it: the
+# categories in an order of their own (not sorted), one feature with missing values.
+COLORS = ("red", "green", "blue", "violet", "amber")
+SIZES = ("S", "M", "L", "XL")
+
+
+@dataclass(frozen=True)
+class CategoricalModel:
+    model: Path
+    example: Path
+    # What the user gives: each categorical feature's names in pandas' code order.
+    categories: dict[str, tuple[str, ...]]
+    # Held-out records as the API takes them (names, missing values left out).
+    records: list[dict]
+
+    def frame(self, records: list[dict]) -> object:
+        """The records as the user's pandas DataFrame, with the training's category dtypes."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "temperature": [r.get("temperature", np.nan) for r in records],
+                **{
+                    name: pd.Categorical([r.get(name) for r in records], categories=list(names))
+                    for name, names in self.categories.items()
+                },
+            }
+        )
+
+    def predict(self, records: list[dict]) -> list:
+        """XGBoost's own prediction of the records, on the pandas DataFrame."""
+        booster = xgb.Booster()
+        booster.load_model(self.model)
+        matrix = xgb.DMatrix(self.frame(records), enable_categorical=True)
+        return booster.predict(matrix).tolist()
+
+
+def train_categorical_model(folder: Path, objective: str = "reg:squarederror") -> CategoricalModel:
+    """A booster trained with enable_categorical=True on pandas category columns, and an example
+    whose temperatures are all whole numbers (as a user's first rows may be)."""
+    rng = np.random.default_rng(3)
+    n = 600
+    color = rng.choice(COLORS, n)
+    size = [None if s == "" else str(s) for s in rng.choice([*SIZES, ""], n)]
+    temperature = rng.normal(20, 5, n).round(1)
+    effect = {"red": 5.0, "green": -3.0, "blue": 10.0, "violet": 0.0, "amber": -8.0}
+    y = temperature + np.array([effect[c] for c in color]) + rng.normal(0, 1, n)
+    y += np.array([2.0 * SIZES.index(s) if s else -1.0 for s in size])
+    records = [
+        {"temperature": float(t), "color": str(c), **({"size": str(s)} if s else {})}
+        for t, c, s in zip(temperature, color, size, strict=True)
+    ]
+    own = CategoricalModel(
+        folder / "model.ubj",
+        folder / "example.csv",
+        {"color": COLORS, "size": SIZES},
+        records[:HELD_OUT],
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    label = (y > 22).astype(float) if objective.startswith("binary:") else y
+    params = {"objective": objective, "max_depth": 3, "nthread": 1, "max_cat_to_onehot": 1}
+    matrix = xgb.DMatrix(
+        own.frame(records[HELD_OUT:]), label=label[HELD_OUT:], enable_categorical=True
+    )
+    xgb.train(params, matrix, num_boost_round=12).save_model(own.model)
+    with own.example.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["size", "color", "temperature"])
+        for whole, record in zip((20, 21, 19, 25, 18), records, strict=False):
+            writer.writerow([record.get("size", ""), record["color"], whole])
+    return own
+
+
+def categories_flags(own: CategoricalModel) -> list[str]:
+    return [f"--categories={name}={','.join(names)}" for name, names in own.categories.items()]

@@ -3,7 +3,15 @@ optional or not, with names no Python identifier could have."""
 
 from __future__ import annotations
 
-from chalicelib.signature import BOOLEAN, INTEGER, NUMBER, OBJECTIVES, Feature, Signature
+from chalicelib.signature import (
+    BOOLEAN,
+    CATEGORICAL,
+    INTEGER,
+    NUMBER,
+    OBJECTIVES,
+    Feature,
+    Signature,
+)
 
 # Not any artifact's: these signatures are for the proxy alone, which never sees the artifact.
 NO_ARTIFACT = "0" * 64
@@ -50,3 +58,11 @@ def signature_for(
 
 # One objective of each kind of answer.
 ONE_OF_EACH = ("multi:softprob", "binary:logistic", "binary:logitraw", "multi:softmax", "reg:gamma")
+
+# A categorical feature beside a number: names in, codes (their index) to the model.
+COLORS = ("red", "green", "blue")
+CATEGORICAL_FEATURES = (
+    Feature("temperature", NUMBER),
+    Feature("color", CATEGORICAL, categories=COLORS),
+    Feature("size", CATEGORICAL, optional=True, categories=("S", "M", "L", "XL")),
+)

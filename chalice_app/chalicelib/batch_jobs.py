@@ -19,7 +19,7 @@ from typing import Any
 from pydantic_core import ValidationError
 
 from chalicelib import validation
-from chalicelib.signature import BOOLEAN, Answer, Feature, Signature
+from chalicelib.signature import BOOLEAN, CATEGORICAL, Answer, Feature, Signature
 
 # The container's own limit on a request (MAX_CONTENT_LENGTH, 6 MiB by default, serve.py:35 at
 # v3.0-5), which it reports as MaxPayloadInMB in /execution-parameters (serve.py:152).
@@ -191,6 +191,13 @@ def check_objects(
 ) -> None:
     """JobRefused at the first line of the objects (ListObjectsV2's items) the model could not
     take; each object's first SAMPLE_BYTES are read."""
+    categorical = [f.name for f in signature.features if f.type == CATEGORICAL]
+    if categorical and objects:
+        raise JobRefused(
+            f"the model has categorical features ({', '.join(categorical[:3])}): a Batch "
+            "Transform job hands the file's cells to the container, which reads numbers, not "
+            "category names; score a local copy of the file instead (scripts.batch_score with a local --input)"
+        )
     for item in objects:
         body = s3.get_object(Bucket=bucket, Key=item["Key"], Range=f"bytes=0-{SAMPLE_BYTES - 1}")
         problem = sample_problem(

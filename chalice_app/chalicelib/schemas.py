@@ -13,16 +13,52 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     RootModel,
     Tag,
     create_model,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema as cs
 
-from chalicelib.signature import BOOLEAN, FLOAT32_MAX, INTEGER, SAFE_INTEGER, Feature, Signature
-from chalicelib.validation import INVALID_BODY, INVALID_BODY_MESSAGE, field_name, request_kind
+from chalicelib.signature import (
+    BOOLEAN,
+    CATEGORICAL,
+    FLOAT32_MAX,
+    INTEGER,
+    SAFE_INTEGER,
+    Feature,
+    Signature,
+)
+from chalicelib.validation import (
+    INVALID_BODY,
+    INVALID_BODY_MESSAGE,
+    category_schema,
+    field_name,
+    request_kind,
+)
 
 # pydantic's defaults accept NaN, inf, numeric strings and unknown keys: forbid them all.
 STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Category:
+    """A categorical feature's value: one of its names (a string enum in the document),
+    validated into its code by the run-time validator's own schema, bounded error and all."""
+
+    def __init__(self, categories: tuple[str, ...]) -> None:
+        self.categories = categories
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> cs.CoreSchema:
+        return category_schema(self.categories)
+
+    def __get_pydantic_json_schema__(
+        self, schema: cs.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "enum": list(self.categories)}
 
 
 def feature_type(feature: Feature) -> Any:
@@ -30,6 +66,8 @@ def feature_type(feature: Feature) -> Any:
     whole number's, unless the signature sets tighter ones) and whether it may be null."""
     if feature.type == BOOLEAN:
         value: Any = bool
+    elif feature.type == CATEGORICAL:
+        value = Annotated[str, Category(feature.categories or ())]
     else:
         integer = feature.type == INTEGER
         limit = SAFE_INTEGER if integer else FLOAT32_MAX

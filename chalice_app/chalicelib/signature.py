@@ -18,17 +18,38 @@ from typing import Any
 from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
+from chalicelib.features import (
+    BATCH_KEY,
+    BOOLEAN,
+    CATEGORICAL,
+    FEATURE_SCHEMA,
+    FEATURE_TYPES,
+    FLOAT32_MAX,
+    INTEGER,
+    NUMBER,
+    SAFE_INTEGER,
+    Feature,
+    feature_from_json,
+    feature_json,
+    feature_problem,
+)
+
 FORMAT = 1
-# The key of a batch (``{"instances": [...]}``): no feature may be called so.
-BATCH_KEY = "instances"
-# Feature types: which JSON values a record may give (a boolean is sent to the model as 1 or 0).
-NUMBER, INTEGER, BOOLEAN = "number", "integer", "boolean"
-FEATURE_TYPES = (NUMBER, INTEGER, BOOLEAN)
-# XGBoost reads every input as a 32-bit float: anything larger is infinite to the model, which
-# refuses it ("Input data contains `inf` or a value too large"). Whole numbers stay exact in the
-# JSON clients' own numbers (JavaScript's Number.MAX_SAFE_INTEGER).
-FLOAT32_MAX = 3.4028234663852886e38
-SAFE_INTEGER = 2**53 - 1
+# What the signature's users import from here too.
+__all__ = [
+    "BATCH_KEY",
+    "BOOLEAN",
+    "CATEGORICAL",
+    "FEATURE_TYPES",
+    "FLOAT32_MAX",
+    "INTEGER",
+    "NUMBER",
+    "SAFE_INTEGER",
+    "Answer",
+    "Feature",
+    "Signature",
+    "SignatureError",
+]
 
 
 class Answer(StrEnum):
@@ -78,19 +99,6 @@ class SignatureError(ValueError):
 
 
 @dataclass(frozen=True)
-class Feature:
-    name: str
-    type: str = NUMBER
-    # May be left out or null: sent as an empty CSV cell, which XGBoost reads as missing.
-    optional: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: float | None = None
-    exclusive_maximum: float | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
 class Signature:
     features: tuple[Feature, ...]
     objective: str
@@ -127,7 +135,7 @@ class Signature:
         }
         if self.labels:
             document["labels"] = list(self.labels)
-        document["features"] = [_feature_json(feature) for feature in self.features]
+        document["features"] = [feature_json(feature) for feature in self.features]
         document["examples"] = list(self.examples)
         if self.training is not None:
             document["training"] = self.training
@@ -142,7 +150,7 @@ class Signature:
             where = ".".join(str(part) for part in first["loc"]) or "the file"
             raise SignatureError(f"{where}: {first['msg']}") from None
         signature = cls(
-            features=tuple(Feature(**feature) for feature in raw["features"]),
+            features=tuple(feature_from_json(feature) for feature in raw["features"]),
             objective=raw["objective"],
             labels=tuple(raw.get("labels", ())),
             artifact_sha256=raw["artifact_sha256"],
@@ -173,7 +181,7 @@ class Signature:
         if len(set(names)) != len(names):
             return "features: every name must be distinct"
         for feature in self.features:
-            problem = _feature_problem(feature)
+            problem = feature_problem(feature)
             if problem:
                 return f"feature {feature.name!r}: {problem}"
         return None
@@ -194,52 +202,6 @@ def _label_count_problem(answer: Answer, count: int) -> str | None:
     return None
 
 
-def _feature_problem(feature: Feature) -> str | None:
-    if not feature.name or feature.name == BATCH_KEY:
-        return f"a feature cannot be called {feature.name!r} (the batch key is {BATCH_KEY!r})"
-    if feature.type not in FEATURE_TYPES:
-        return f"type must be one of {', '.join(FEATURE_TYPES)}"
-    lower = [b for b in (feature.minimum, feature.exclusive_minimum) if b is not None]
-    upper = [b for b in (feature.maximum, feature.exclusive_maximum) if b is not None]
-    if feature.type == BOOLEAN and (lower or upper):
-        return "a boolean takes no bounds"
-    if len(lower) > 1 or len(upper) > 1:
-        return "give at most one lower bound (minimum or exclusive_minimum) and one upper"
-    if lower and upper and lower[0] > upper[0]:
-        return "its lower bound is above its upper bound"
-    return None
-
-
-def _feature_json(feature: Feature) -> dict[str, Any]:
-    document: dict[str, Any] = {"name": feature.name, "type": feature.type}
-    if feature.optional:
-        document["optional"] = True
-    for key in ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "description"):
-        value = getattr(feature, key)
-        if value is not None:
-            document[key] = value
-    return document
-
-
-def _bound() -> cs.TypedDictField:
-    return cs.typed_dict_field(cs.float_schema(allow_inf_nan=False, strict=True), required=False)
-
-
-_FEATURE = cs.typed_dict_schema(
-    {
-        "name": cs.typed_dict_field(cs.str_schema()),
-        "type": cs.typed_dict_field(cs.literal_schema(list(FEATURE_TYPES)), required=False),
-        "optional": cs.typed_dict_field(cs.bool_schema(), required=False),
-        "minimum": _bound(),
-        "maximum": _bound(),
-        "exclusive_minimum": _bound(),
-        "exclusive_maximum": _bound(),
-        "description": cs.typed_dict_field(cs.str_schema(), required=False),
-    },
-    extra_behavior="forbid",
-)
-
-
 @cache
 def _file_validator() -> SchemaValidator:
     """The file, strictly: a misspelt key ("maximun") is an error, not a bound silently dropped.
@@ -254,7 +216,7 @@ _FILE_SCHEMA = cs.typed_dict_schema(
         "xgboost_version": cs.typed_dict_field(cs.str_schema(pattern=r"^\d+\.\d+")),
         "objective": cs.typed_dict_field(cs.str_schema()),
         "labels": cs.typed_dict_field(cs.list_schema(cs.str_schema()), required=False),
-        "features": cs.typed_dict_field(cs.list_schema(_FEATURE)),
+        "features": cs.typed_dict_field(cs.list_schema(FEATURE_SCHEMA)),
         "examples": cs.typed_dict_field(
             cs.list_schema(
                 cs.typed_dict_schema(

@@ -18,13 +18,25 @@ from typing import Any
 from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
-from chalicelib.signature import BOOLEAN, FLOAT32_MAX, INTEGER, SAFE_INTEGER, Feature, Signature
+from chalicelib.signature import (
+    BOOLEAN,
+    CATEGORICAL,
+    FLOAT32_MAX,
+    INTEGER,
+    SAFE_INTEGER,
+    Feature,
+    Signature,
+)
 
-# One value of a row as validated: None is a missing value (an optional feature left out).
-Cell = float | bool | None
+# One value of a row as validated: None is a missing value (an optional feature left out), an
+# int a category's code.
+Cell = float | bool | int | None
 
 # Longest field path echoed back to a client (unknown keys are client-chosen text).
 MAX_FIELD_PATH_CHARS = 120
+# Of a categorical feature's names, how many (and how much of each) an error lists.
+CATEGORIES_LISTED = 20
+CATEGORY_NAME_CHARS = 40
 # Problems listed in one answer: a 64 KB body of unknown keys has thousands, and listing them
 # all made a 389 KB answer. The answer gives the total beside the first ones.
 MAX_PROBLEMS_LISTED = 20
@@ -79,6 +91,8 @@ def feature_schema(feature: Feature) -> cs.CoreSchema:
     value: cs.CoreSchema
     if feature.type == BOOLEAN:
         value = cs.bool_schema()
+    elif feature.type == CATEGORICAL:
+        value = category_schema(feature.categories or ())
     else:
         # A whole number is a number that is a multiple of 1, as JSON Schema's "integer" is:
         # 3.0 is 3 (JSON does not tell them apart, and Python's json writes 3.0).
@@ -101,6 +115,36 @@ def feature_schema(feature: Feature) -> cs.CoreSchema:
     if feature.optional:
         return cs.with_default_schema(cs.nullable_schema(value), default=None)
     return value
+
+
+@cache
+def category_codes(categories: tuple[str, ...]) -> Callable[[str], int]:
+    """A category's name to its code, the index the model reads (one function per list, so the
+    pydantic model's schema and this one are equal)."""
+    return {name: code for code, name in enumerate(categories)}.__getitem__
+
+
+def categories_message(categories: tuple[str, ...]) -> str:
+    """The reason an unknown category gets: the names allowed, the first CATEGORIES_LISTED of
+    them cut to CATEGORY_NAME_CHARS each, never the name that was sent."""
+    shown = [
+        repr(name if len(name) <= CATEGORY_NAME_CHARS else name[:CATEGORY_NAME_CHARS] + "...")
+        for name in categories[:CATEGORIES_LISTED]
+    ]
+    more = len(categories) - len(shown)
+    return "Input should be one of " + ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def category_schema(categories: tuple[str, ...]) -> cs.CoreSchema:
+    """A category by its name, a JSON string of the list, validated into its code."""
+    return cs.no_info_after_validator_function(
+        category_codes(categories),
+        cs.custom_error_schema(
+            cs.literal_schema(list(categories)),
+            custom_error_type="unknown_category",
+            custom_error_message=categories_message(categories),
+        ),
+    )
 
 
 def request_schema(signature: Signature, max_batch_size: int) -> cs.CoreSchema:

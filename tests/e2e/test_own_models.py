@@ -193,3 +193,53 @@ def test_a_model_of_one_optional_feature_answers_a_record_without_it(tmp_path: P
     assert answer.json()["predictions"] == [{"value": float(v)} for v in expected]
     assert single.status_code == 200, single.text
     assert single.json()["predictions"] == [{"value": float(expected[0])}]
+
+
+def test_a_categorical_model_takes_category_names_and_answers_as_xgboost_on_pandas(
+    tmp_path: Path,
+) -> None:
+    """#33: a booster trained on pandas category columns, imported with its categories by the
+    command, served by the stand-in (the container's CSV reading: codes as plain numbers) behind
+    `chalice local`."""
+    from tests.models import categories_flags, train_categorical_model
+
+    # Given the shop's model imported with its categories in pandas' order
+    own = train_categorical_model(tmp_path / "theirs", "binary:logistic")
+    output = tmp_path / "build" / "model.tar.gz"
+    imported = run_import_model(
+        own.model, own.example, output, ("stay", "buy"), tuple(categories_flags(own))
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "categorical" in imported.stdout
+    with running_stack(output, Layout.isolated(tmp_path)) as stack:
+        # When held-out records are posted by category name, as a batch and one by one
+        batch = requests.post(
+            f"{stack.proxy_url}/predict", json={"instances": own.records}, timeout=30
+        )
+        single = requests.post(f"{stack.proxy_url}/predict", json=own.records[1], timeout=10)
+        # and with a name the model does not know, and a code in a name's place
+        unknown = requests.post(
+            f"{stack.proxy_url}/predict", json={**own.records[0], "color": "purple"}, timeout=10
+        )
+        code = requests.post(
+            f"{stack.proxy_url}/predict", json={**own.records[0], "color": 2}, timeout=10
+        )
+        document = requests.get(f"{stack.proxy_url}/openapi.json", timeout=10).json()
+    # Then every answer is XGBoost's own prediction on the pandas DataFrame of those records
+    assert batch.status_code == 200, batch.text
+    scores = own.predict(own.records)
+    expected = [
+        {"label": ("stay", "buy")[int(p > 0.5)], "probabilities": {"stay": 1.0 - p, "buy": p}}
+        for p in scores
+    ]
+    assert batch.json()["predictions"] == expected
+    assert single.json()["predictions"] == [expected[1]]
+    # And the unknown name and the code are 400s listing the names, not echoing what was sent
+    allowed = "Input should be one of 'red', 'green', 'blue', 'violet', 'amber'"
+    for refused in (unknown, code):
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["Errors"] == [{"field": "color", "reason": allowed}]
+        assert "purple" not in refused.text
+    # And the document has the names as an enum
+    color = document["components"]["schemas"]["Record"]["properties"]["color"]
+    assert color["enum"] == ["red", "green", "blue", "violet", "amber"]

@@ -91,18 +91,31 @@ def test_types_and_optional_features_come_from_the_example(
     assert {name for name, f in by_name.items() if f.optional} == missing
 
 
-def test_whole_numbers_are_integers_and_a_regression_takes_no_labels(
+def test_whole_numbers_are_numbers_unless_asked_and_a_regression_takes_no_labels(
     models: dict[str, OwnModel], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Given the diabetes model, whose example writes age and sex as whole numbers
     own = models["reg:squarederror"]
+    # When it is imported as it is
     code, out, err = run(capsys, *arguments(own, tmp_path / "model.tar.gz"))
+    # Then every feature is a number (a 59.5 tomorrow is no error), and the table says so
     assert code == 0, err
     assert "batches:" not in out  # 100 records of 10 features fit the default body limit
     signature = read_signature(tmp_path / "model.signature.json")
     types = {feature.name: feature.type for feature in signature.features}
+    assert set(types.values()) == {NUMBER}
+    assert signature.labels == ()
+    assert any(line.split()[:3] == ["age", "number", "no"] for line in out.splitlines())
+    # When the user asks for integers
+    code, out, err = run(
+        capsys, *arguments(own, tmp_path / "int" / "model.tar.gz"), "--integer", "age,sex"
+    )
+    # Then those two are integers, the rest numbers
+    assert code == 0, err
+    signature = read_signature(tmp_path / "int" / "model.signature.json")
+    types = {feature.name: feature.type for feature in signature.features}
     assert types["age"] == types["sex"] == INTEGER
     assert types["bmi"] == NUMBER
-    assert signature.labels == ()
 
 
 def test_a_json_model_and_a_model_tar_gz_are_taken_too(
@@ -163,6 +176,12 @@ REFUSALS = [
      "XGBoost cannot load the model"),
     ("not a model", {"model": "reg:squarederror", "bytes": b"\x80\x04\x95pickle"},
      "is not a model saved by Booster.save_model as JSON or UBJSON"),
+    ("--integer for a decimal column", {"model": "reg:squarederror", "integer": "bmi"},
+     "line 2: --integer names bmi, and '24.7' is not a whole number"),
+    ("--integer for an unknown feature", {"model": "reg:squarederror", "integer": "weight"},
+     "--integer names 'weight', which is not a feature of the model"),
+    ("categories for a model without any", {"model": "reg:squarederror", "categories": "sex=f,m"},
+     "categories are given for 'sex', which is not a categorical feature of the model (it has none)"),
     ("a tarball of two files", {"model": "reg:squarederror", "tar": ["xgboost-model", "notes.txt"]},
      "must hold exactly one file, xgboost-model"),
 ]  # fmt: skip
@@ -207,6 +226,8 @@ def test_each_refusal_is_one_line_exit_2_and_writes_nothing(
     output = tmp_path / "out" / "model.tar.gz"
     labels = setup.get("labels", own.labels)
     argv = ["--model", str(model), "--example", str(example), "--output", str(output)]
+    argv += ["--integer", setup["integer"]] if "integer" in setup else []
+    argv += ["--categories", setup["categories"]] if "categories" in setup else []
     code, out, err = run(capsys, *argv, *(["--labels", ",".join(labels)] if labels else []))
     assert code == 2
     assert out == ""

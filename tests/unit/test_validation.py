@@ -17,12 +17,13 @@ from chalicelib import validation
 from chalicelib.schemas import request_model
 from chalicelib.signature import Signature, load_signature
 from paths import IRIS_SIGNATURE
-from tests.signatures import MIXED_RECORD, signature_for
+from tests.signatures import CATEGORICAL_FEATURES, MIXED_RECORD, signature_for
 from tests.unit.test_predict import BAD_INPUTS
 
 IRIS = load_signature(IRIS_SIGNATURE)
 # Every feature type, optional or not, bounded or not, and names no identifier could have.
 MIXED = signature_for("binary:logistic")
+CATEGORICAL = signature_for("reg:gamma", CATEGORICAL_FEATURES)
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 SETOSA_TEXT = json.dumps(SETOSA)
 
@@ -60,7 +61,9 @@ def inline(schema: Any, definitions: dict[str, Any]) -> Any:
     return schema
 
 
-@pytest.mark.parametrize("signature", [IRIS, MIXED], ids=["iris", "mixed"])
+@pytest.mark.parametrize(
+    "signature", [IRIS, MIXED, CATEGORICAL], ids=["iris", "mixed", "categorical"]
+)
 @pytest.mark.parametrize("max_batch_size", [1, 100, 1000])
 def test_the_core_schema_is_the_one_pydantic_makes_of_the_models(
     signature: Signature, max_batch_size: int
