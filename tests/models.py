@@ -209,26 +209,28 @@ class CategoricalModel:
     # Held-out records as the API takes them (names, missing values left out).
     records: list[dict]
 
-    def frame(self, records: list[dict]) -> object:
-        """The records as the user's pandas DataFrame, with the training's category dtypes."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "temperature": [r.get("temperature", np.nan) for r in records],
-                **{
-                    name: pd.Categorical([r.get(name) for r in records], categories=list(names))
-                    for name, names in self.categories.items()
-                },
-            }
+    def matrix(self, records: list[dict], label: np.ndarray | None = None) -> xgb.DMatrix:
+        """The records as XGBoost takes a pandas DataFrame of category columns: each category by
+        its code in the given order, typed ``float`` and ``c`` (what ``enable_categorical`` makes
+        of a pandas frame; pandas itself is kept out of the environment, where XGBoost would
+        import it into every serving process)."""
+        columns = [[r.get("temperature", np.nan) for r in records]]
+        for name, names in self.categories.items():
+            codes = {value: code for code, value in enumerate(names)}
+            columns.append([codes.get(str(r.get(name)), np.nan) for r in records])
+        return xgb.DMatrix(
+            np.array(columns, dtype=float).T,
+            label=label,
+            feature_names=["temperature", *self.categories],
+            feature_types=["float", *("c" for _ in self.categories)],  # as pandas types them
+            enable_categorical=True,
         )
 
     def predict(self, records: list[dict]) -> list:
-        """XGBoost's own prediction of the records, on the pandas DataFrame."""
+        """XGBoost's own prediction of the records, with their categories typed as such."""
         booster = xgb.Booster()
         booster.load_model(self.model)
-        matrix = xgb.DMatrix(self.frame(records), enable_categorical=True)
-        return booster.predict(matrix).tolist()
+        return booster.predict(self.matrix(records)).tolist()
 
 
 def train_categorical_model(folder: Path, objective: str = "reg:squarederror") -> CategoricalModel:
@@ -255,9 +257,7 @@ def train_categorical_model(folder: Path, objective: str = "reg:squarederror") -
     folder.mkdir(parents=True, exist_ok=True)
     label = (y > 22).astype(float) if objective.startswith("binary:") else y
     params = {"objective": objective, "max_depth": 3, "nthread": 1, "max_cat_to_onehot": 1}
-    matrix = xgb.DMatrix(
-        own.frame(records[HELD_OUT:]), label=label[HELD_OUT:], enable_categorical=True
-    )
+    matrix = own.matrix(records[HELD_OUT:], label[HELD_OUT:])
     xgb.train(params, matrix, num_boost_round=12).save_model(own.model)
     with own.example.open("w", newline="") as file:
         writer = csv.writer(file)

@@ -57,9 +57,11 @@ def diabetes_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The second example model, a regression, imported by the command as a user would, and
     served by the stand-in and `chalice local`."""
     folder = tmp_path_factory.mktemp("diabetes")
+    # age and sex are whole numbers: said, as the booster (trained on numpy) does not say so
     imported = run_import_model(
-        DIABETES / "model.ubj", DIABETES / "example.csv", folder / "model.tar.gz"
-    )
+        DIABETES / "model.ubj", DIABETES / "example.csv", folder / "model.tar.gz",
+        extra=("--integer", "age,sex"),
+    )  # fmt: skip
     assert imported.returncode == 0, imported.stderr
     with running_stack(folder / "model.tar.gz", Layout.isolated(folder)) as running:
         yield running
