@@ -10,11 +10,16 @@ from typing import Any
 
 from artifacts.booster import booster_facts, load_booster
 from artifacts.example_input import Example
-from artifacts.importing import ImportRefused, build_signature, refuse_objective
+from artifacts.importing import (
+    Imported,
+    ImportRefused,
+    build_signature,
+    refuse_objective,
+    write_import,
+)
 from artifacts.model_file import ModelFileError, model_from_bytes
-from artifacts.packaging import deterministic_tar_gz, signature_path_for, signature_text
+from artifacts.packaging import deterministic_tar_gz, signature_path_for
 from lambda_code import signature as sig
-from provisioning.files import write_atomically
 from serving.model import XGBoostModel
 from training.manifest import Manifest
 
@@ -62,18 +67,8 @@ def servable(
 
 
 def write_servable(path: Path, made: Servable, force: bool = False) -> Path:
-    """Write the artifact, then its signature; refuse to replace another model's (an imported
-    one, or edits of yours) unless ``force``. Returns the signature's path."""
-    outputs = {
-        path: made.artifact,
-        signature_path_for(path): signature_text(made.signature).encode(),
-    }
-    for target, content in outputs.items():
-        if not force and target.exists() and target.read_bytes() != content:
-            raise FileExistsError(
-                f"{target} exists and belongs to another model: pass --force to replace it, or "
-                "--output to write elsewhere"
-            )
-    for target, content in outputs.items():  # the artifact first, then what names it
-        write_atomically(target, content)
-    return signature_path_for(path)
+    """Write the artifact, then its signature, as an import writes them (never over another
+    model's without ``force``: OverwriteRefused, a FileExistsError). Returns the signature's path."""
+    signature_path = signature_path_for(path)
+    write_import(Imported(made.signature, path, signature_path, made.artifact), force)
+    return signature_path
