@@ -9,7 +9,7 @@ NODE_TOOLS := node_modules/.installed
 # SAM's translator and checkov, in an environment of their own: their pins clash with ours.
 TOOLS := .venv-tools/.installed
 
-.PHONY: run test test-unit lint bench deploy model clean
+.PHONY: run setup test test-unit lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,21 @@ $(MODEL): $(INSTALLED)
 model: $(MODEL)
 
 # SIGN_IN=1: the proxy accepts only tokens of a local issuer, and the demo page signs in there.
+# PORT, ENDPOINT_PORT, DEMO_PORT, ISSUER_PORT move the proxy (8000), the SageMaker stand-in
+# (8080), the demo page (8001) and the issuer (8090); the allowed origins follow the demo page.
 SIGN_IN ?=
+PORT ?=
+ENDPOINT_PORT ?=
+DEMO_PORT ?=
+ISSUER_PORT ?=
 run: $(INSTALLED) $(MODEL)
-	$(PY) -m scripts.run_local $(if $(SIGN_IN),--sign-in)
+	$(PY) -m scripts.run_local $(if $(SIGN_IN),--sign-in) $(if $(PORT),--port $(PORT)) \
+	  $(if $(ENDPOINT_PORT),--endpoint-port $(ENDPOINT_PORT)) $(if $(DEMO_PORT),--demo-port $(DEMO_PORT)) \
+	  $(if $(ISSUER_PORT),--issuer-port $(ISSUER_PORT))
+
+# Everything `make run` and `make test` need, installed, without starting anything: after it,
+# every command in the docs runs as `.venv/bin/python -m scripts.<command>`.
+setup: $(INSTALLED) $(NODE_TOOLS) $(TOOLS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

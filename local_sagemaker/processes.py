@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import psutil
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -23,6 +25,24 @@ def free_port() -> int:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         return sock.connect_ex((host, port)) != 0
+
+
+def port_holder(port: int) -> str | None:
+    """The process listening on ``port`` (``name (pid N)``), where the system tells: psutil
+    reads every process's sockets on Linux, and may be refused them elsewhere."""
+    try:
+        listeners = psutil.net_connections(kind="inet")
+    except (psutil.AccessDenied, OSError):
+        return None
+    for connection in listeners:
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+            if connection.pid is None:
+                return None
+            try:
+                return f"{psutil.Process(connection.pid).name()} (pid {connection.pid})"
+            except psutil.Error:
+                return f"pid {connection.pid}"
+    return None
 
 
 def start(

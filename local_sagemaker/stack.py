@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from artifacts.packaging import signature_path_for
 from lambda_code import auth, settings
 from local_identity import keys as local_keys
-from local_sagemaker import processes
+from local_sagemaker import moved_ports, processes
 from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
 from provisioning.naming import VARIANT_NAME
 
@@ -58,15 +58,30 @@ class Layout:
     issuer_port: int = local_keys.DEFAULT_PORT
 
     @classmethod
-    def as_configured(cls, proxy_port: int) -> Layout:
-        """`make run`: the project itself, on the ports its local stage names."""
+    def as_configured(
+        cls,
+        proxy_port: int,
+        endpoint_port: int | None = None,
+        web_port: int | None = None,
+        issuer_port: int | None = None,
+    ) -> Layout:
+        """`make run`: the project itself, on the ports its local stage names; a port given
+        moves that process, through a shadow project when the stage names it (moved_ports)."""
         variables = local_stage_variables()
+        configured_endpoint = _port(variables["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"])
+        # The demo page's origin is the first the local stage allows.
+        configured_web = _port(variables["CORS_ALLOW_ORIGINS"].split(",")[0])
+        endpoint_port = endpoint_port or configured_endpoint
+        web_port = web_port or configured_web
+        project = CHALICE_DIR
+        if (endpoint_port, web_port) != (configured_endpoint, configured_web):
+            project = moved_ports.shadow_project(endpoint_port, web_port)
         return cls(
-            project=CHALICE_DIR,
-            endpoint_port=_port(variables["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"]),
-            # The demo page's origin is the first the local stage allows.
-            web_port=_port(variables["CORS_ALLOW_ORIGINS"].split(",")[0]),
+            project=project,
+            endpoint_port=endpoint_port,
+            web_port=web_port,
             proxy_ports={"local": proxy_port},
+            issuer_port=issuer_port or local_keys.DEFAULT_PORT,
         )
 
     @classmethod
@@ -228,7 +243,7 @@ def running_stack(
             urls[stage] = f"http://127.0.0.1:{port}"
             command = [processes.chalice_executable(), "local", "--stage", stage]
             command += ["--port", str(port)]
-            if layout.project != CHALICE_DIR:
+            if layout.project not in (CHALICE_DIR, moved_ports.SHADOW_PROJECT):
                 command.append("--no-autoreload")  # a copy nobody edits
             start(
                 f"chalice-{stage}",

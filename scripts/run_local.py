@@ -27,7 +27,23 @@ SCOPES = f"openid {local_keys.SCOPE}"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--port", type=int, default=8000, help="port for chalice local (default: 8000)"
+        "--port", type=_port, default=8000, help="port for chalice local (default: 8000)"
+    )
+    parser.add_argument(
+        "--endpoint-port",
+        type=_port,
+        help="port for the SageMaker stand-in (default: the local stage's, 8080)",
+    )
+    parser.add_argument(
+        "--demo-port",
+        type=_port,
+        help="port for the demo page, the origin the proxy allows first (default: the local "
+        "stage's, 8001)",
+    )
+    parser.add_argument(
+        "--issuer-port",
+        type=_port,
+        help=f"port for the local issuer with --sign-in (default: {local_keys.DEFAULT_PORT})",
     )
     parser.add_argument(
         "--model",
@@ -65,12 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run_local: refused: {error}", file=sys.stderr)
         return 2
 
-    layout = Layout.as_configured(args.port)
-    ports = [layout.endpoint_port, args.port, layout.web_port]
-    for port in ports + ([layout.issuer_port] if args.sign_in else []):
-        if not processes.port_is_free(port):
-            print(f"port {port} is already in use: stop what listens there first", file=sys.stderr)
-            return 1
+    ports = {
+        "--port": args.port,
+        "--endpoint-port": args.endpoint_port,
+        "--demo-port": args.demo_port,
+    }
+    if args.sign_in:
+        ports["--issuer-port"] = args.issuer_port
+    refused = _taken_or_repeated(ports)
+    if refused:
+        print(f"run_local: {refused}", file=sys.stderr)
+        return 1
+    layout = Layout.as_configured(args.port, args.endpoint_port, args.demo_port, args.issuer_port)
 
     def stop_on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -96,6 +118,42 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     except KeyboardInterrupt:
         return 0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {port} (1 to 65535)")
+    return port
+
+
+def _taken_or_repeated(chosen: dict[str, int | None]) -> str | None:
+    """Why the stack cannot start on these ports (the local stage's where none is chosen), or
+    None: a port named twice, or one something already listens on."""
+    configured = Layout.as_configured(8000)
+    defaults = {
+        "--port": 8000,
+        "--endpoint-port": configured.endpoint_port,
+        "--demo-port": configured.web_port,
+        "--issuer-port": configured.issuer_port,
+    }
+    wanted = {flag: port or defaults[flag] for flag, port in chosen.items()}
+    seen: dict[int, str] = {}
+    for flag, port in wanted.items():
+        if port in seen:
+            return f"{seen[port]} and {flag} are both port {port}: give each its own"
+        seen[port] = flag
+        if not processes.port_is_free(port):
+            holder = processes.port_holder(port)
+            return (
+                f"port {port} ({flag}) is already in use"
+                + (f" by {holder}" if holder else "")
+                + f": stop it, or choose another port with {flag}"
+            )
+    return None
 
 
 def _signed_in_help(issuer_url: str) -> str:
