@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"-H 'Content-Type: application/json' -d '{example}'"
                 + (_signed_in_help(stack.issuer_url) if stack.issuer_url else "")
                 + f"\n\nor open the demo page: {stack.web_origin}/"
-                + (demo_page_query(stack.issuer_url) if stack.issuer_url else "")
+                + demo_page_query(stack.proxy_url, stack.issuer_url)
+                + f"\nand the API's live reference: {stack.web_origin}/api.html?"
+                + urlencode({"api": stack.proxy_url})
                 + "\n\nCtrl-C stops everything.\n",
                 flush=True,
             )
@@ -164,10 +166,13 @@ def _signed_in_help(issuer_url: str) -> str:
     )
 
 
-def demo_page_query(issuer_url: str) -> str:
-    """The demo page's sign-in settings, in its address: it signs in at the local issuer."""
-    query = urlencode({"issuer": issuer_url, "client_id": local_keys.CLIENT_ID, "scope": SCOPES})
-    return f"?{query}"
+def demo_page_query(proxy_url: str, issuer_url: str | None = None) -> str:
+    """The demo page's settings, in its address: the proxy it calls, and the local issuer it
+    signs in at when the stack signs in."""
+    query = {"api": proxy_url}
+    if issuer_url:
+        query.update({"issuer": issuer_url, "client_id": local_keys.CLIENT_ID, "scope": SCOPES})
+    return f"?{urlencode(query)}"
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ let features = [];
 // browser fires one when the field loses focus) must not rebuild it under the user's click.
 let describedBy = "";
 
+// ?api=<base URL> (make run's banner gives it when its ports moved) wins, and is remembered.
+const apiFromQuery = new URLSearchParams(window.location.search).get("api");
+if (apiFromQuery) localStorage.setItem(API_URL_KEY, apiFromQuery);
 apiUrlInput.value = localStorage.getItem(API_URL_KEY) || DEFAULT_API_URL;
 apiUrlInput.addEventListener("change", () => {
   localStorage.setItem(API_URL_KEY, apiUrlInput.value.trim());

@@ -151,7 +151,9 @@ def test_the_demo_page_signs_in_and_predicts(signed_in: Stack, tmp_path: Path) -
             ),
         )
         # Given the page at the address `make run SIGN_IN=1` prints, pointed at the proxy
-        page.goto(f"{signed_in.web_origin}/{demo_page_query(signed_in.issuer_url)}")
+        page.goto(
+            f"{signed_in.web_origin}/{demo_page_query(signed_in.proxy_url, signed_in.issuer_url)}"
+        )
         page.fill("#api-url", signed_in.proxy_url)
         page.dispatch_event("#api-url", "change")
         # Then the API asks for sign-in before it describes itself
