@@ -8,8 +8,10 @@ MODEL := build/model.tar.gz
 NODE_TOOLS := node_modules/.installed
 # SAM's translator and checkov, in an environment of their own: their pins clash with ours.
 TOOLS := .venv-tools/.installed
+# mkdocs-material, in its own too: its watchdog would change how `chalice local` reloads.
+DOCS_TOOLS := .venv-docs/.installed
 
-.PHONY: run setup test test-unit lint bench deploy model clean
+.PHONY: run setup docs test test-unit lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +27,11 @@ $(TOOLS): requirements-tools.txt
 	$(PYTHON) -m venv .venv-tools
 	.venv-tools/bin/python -m pip install --quiet --upgrade pip
 	.venv-tools/bin/python -m pip install --quiet -r requirements-tools.txt
+	touch $@
+
+$(DOCS_TOOLS): requirements-docs.txt
+	$(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/python -m pip install --quiet -r requirements-docs.txt
 	touch $@
 
 $(MODEL): $(INSTALLED)
@@ -47,16 +54,22 @@ run: $(INSTALLED) $(MODEL)
 
 # Everything `make run` and `make test` need, installed, without starting anything: after it,
 # every command in the docs runs as `.venv/bin/python -m scripts.<command>`.
-setup: $(INSTALLED) $(NODE_TOOLS) $(TOOLS)
+setup: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) $(DOCS_TOOLS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The documentation site, into build/site: the reference pages generated from the code first
+# (every command's argparse, the OpenAPI document), then mkdocs with every warning an error.
+docs: $(INSTALLED) $(DOCS_TOOLS)
+	$(PY) -m scripts.docs_reference --quiet
+	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/mkdocs build --strict
+
 # The unit tests alone (in process, a few seconds), then everything that starts processes,
 # serves HTTP, packages or scans.
-test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) lint
+test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) $(DOCS_TOOLS) lint docs
 	$(PY) -m pytest tests/unit
 	$(PY) -m pytest tests/e2e
 
@@ -81,4 +94,4 @@ bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench.training
 
 clean:
-	rm -rf $(VENV) .venv-tools node_modules build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .venv-docs node_modules build .pytest_cache .mypy_cache .ruff_cache
