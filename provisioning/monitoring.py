@@ -40,6 +40,9 @@ class Watch:
     datapoints: int = 2
     evaluation_periods: int = 3
     section: str = ""
+    # A dimension the metric is also written by (chalicelib/metrics.py): the dashboard graphs
+    # each of its values beside the total, found by SEARCH, so no list of values is kept here.
+    split_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,12 @@ def api_watches(lambda_timeout_seconds: int, namespace: str = "SageMakerProxy") 
         Watch("validation-rejections", "Validation rejections (proxy)", namespace,
               "ValidationRejections", function, "Sum", 500, period_seconds=300, datapoints=1,
               evaluation_periods=1, section="Proxy"),
+        # 401 and 403 of the proxy's own sign-in check, graphed by class. A client whose token
+        # expired is refused once and signs in again; 100 in 5 minutes is a scan, a leaked-key
+        # rotation or a client release that sends bad tokens (README, "Who may call").
+        Watch("auth-refusals", "Sign-in refusals (proxy)", namespace, "AuthRefusals",
+              function, "Sum", 100, period_seconds=300, datapoints=1, evaluation_periods=1,
+              section="Proxy", split_by="RefusalReason"),
     ]  # fmt: skip
 
 
@@ -152,6 +161,20 @@ def alarm_properties(
     return properties
 
 
+def _search_by(watch: Watch, dimensions: dict[str, str]) -> dict[str, Any]:
+    """A line per value of ``watch.split_by``, by CloudWatch's SEARCH: the schema in braces
+    (names quoted, as a namespace of other characters needs), the exact values quoted
+    ("CloudWatch search expression syntax"). The label is left to each line's value."""
+    schema = ",".join(f'"{name}"' for name in (watch.namespace, *watch.dimensions, watch.split_by))
+    filters = " ".join(f'{name}="{dimensions[name]}"' for name in watch.dimensions)
+    query = f'{{{schema}}} MetricName="{watch.metric}" {filters}'
+    return {
+        "expression": f"SEARCH('{query}', '{watch.statistic}', {watch.period_seconds})",
+        "id": "by",
+        "label": "",
+    }
+
+
 def dashboard_body(
     sections: list[tuple[list[Watch], dict[str, str]]], region: str, title: str
 ) -> str:
@@ -173,6 +196,8 @@ def dashboard_body(
             options = {"stat": watch.statistic, "period": watch.period_seconds}
             if watch.per is None:
                 metrics: list[Any] = [[watch.namespace, watch.metric, *values, options]]
+                if watch.split_by:
+                    metrics.insert(0, [_search_by(watch, dimensions)])
             else:
                 metrics = [
                     [{"expression": "m1 / m2", "label": watch.title, "id": "e1"}],

@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Authorizer, CognitoUserPoolAuthorizer, IAMAuthorizer
 
-from chalicelib.errors import EndpointUnavailable, Forbidden, Unauthenticated
-from chalicelib.settings import ConfigurationError
+from chalicelib import request_log
+from chalicelib.errors import ApiError, EndpointUnavailable, Forbidden, Unauthenticated
+from chalicelib.settings import (
+    DEFAULT_KEYS_HARD_LIMIT_SECONDS,
+    DEFAULT_KEYS_MAX_AGE_SECONDS,
+    ConfigurationError,
+    key_cache_ages,
+)
 
 MODE = "AUTH_MODE"
 ISSUER = "AUTH_ISSUER"
@@ -42,6 +49,8 @@ _COGNITO_POOL_ARN = re.compile(
 )
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 RETRY_KEYS_UNAVAILABLE = 5
+# Seconds kept after a key fetch for the answer and its log line (service.ANSWER_RESERVE_SECONDS).
+ANSWER_RESERVE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,10 @@ class AuthSettings:
     scopes: tuple[str, ...] = ()
     jwks_url: str = ""
     cognito_user_pool_arn: str = ""
+    # The issuer's keys are fetched again once this old; they check tokens while the issuer
+    # cannot be reached until the hard limit, then every token is refused (chalicelib/settings.py).
+    keys_max_age: float = DEFAULT_KEYS_MAX_AGE_SECONDS
+    keys_hard_limit: float = DEFAULT_KEYS_HARD_LIMIT_SECONDS
 
     @property
     def checks_tokens(self) -> bool:
@@ -87,6 +100,8 @@ class AuthSettings:
                 raise ConfigurationError(f"{ISSUER}: the pool's issuer is {issuer}")
             settings = cls(**{**settings.__dict__, "issuer": issuer})
         if settings.checks_tokens:
+            max_age, hard_limit = key_cache_ages(environ)
+            settings = replace(settings, keys_max_age=max_age, keys_hard_limit=hard_limit)
             if not settings.issuer:
                 raise ConfigurationError(f"{ISSUER} is not set")
             if not settings.audiences:
@@ -185,11 +200,32 @@ def use_auth_settings(settings: AuthSettings | None, keys: object | None = None)
         _key_sets[settings.key_set_url] = keys
 
 
-def authenticate(headers: Mapping[str, str]) -> None:
+class TokenRefused(Unauthenticated):
+    """No token, or one that is not good: 401, counted by its class (``tokens.Refusal``)."""
+
+    def __init__(self, refusal: str, **details: Any) -> None:
+        super().__init__(**details)
+        self.refusal = refusal
+
+
+class ScopeRefused(Forbidden):
+    """A good token without the scope: 403, counted as a refusal too."""
+
+    def __init__(self, refusal: str, **details: Any) -> None:
+        super().__init__(**details)
+        self.refusal = refusal
+
+
+def refusal_of(error: ApiError) -> str | None:
+    """The class of a sign-in refusal, for the AuthRefusals metric; None for other errors."""
+    return error.refusal if isinstance(error, (TokenRefused, ScopeRefused)) else None
+
+
+def authenticate(headers: Mapping[str, str], lambda_context: Any = None) -> None:
     """Raise the 401, 403 or 503 a request gets when the stage checks tokens and this one does
     not pass; nothing about the token goes back to the caller. ``headers``: the request's,
     read only when the stage checks tokens (a missing header costs Chalice's mapping an
-    exception)."""
+    exception). ``lambda_context``: the invocation's, whose remaining time bounds a key fetch."""
     settings = get_auth_settings()
     if not settings.checks_tokens:
         return
@@ -200,24 +236,38 @@ def authenticate(headers: Mapping[str, str]) -> None:
     global _verified
     token = bearer_token(authorization)
     if token is None:
-        raise Unauthenticated(challenge=challenge(), log_detail="no bearer token")
-    if _verified is None:
-        _verified = tokens.VerifiedTokens()
-    if token in _verified:
-        return
+        raise TokenRefused(
+            tokens.Refusal.MISSING, challenge=challenge(), log_detail="no bearer token"
+        )
+    deadline = _deadline(lambda_context)
     url = settings.key_set_url
     keys = _key_sets.get(url)
     if not isinstance(keys, signing_keys.KeySet):
-        keys = _key_sets[url] = signing_keys.KeySet(url)
+        keys = _key_sets[url] = signing_keys.KeySet(
+            url, max_age=settings.keys_max_age, hard_limit=settings.keys_hard_limit
+        )
+    if _verified is None:
+        _verified = tokens.VerifiedTokens()
     rules = tokens.TokenRules(settings.issuer, settings.audiences, settings.scopes)
     try:
-        _verified.add(token, tokens.verify(token, rules, keys), rules.leeway)
+        # Before the remembered tokens: keys past their age are fetched again, and a token
+        # remembered under other keys is checked again (a removed key's tokens then fail).
+        keys.refresh_if_stale(deadline)
+        if keys.last_error:  # the issuer is unreachable: the keys in hand still check
+            request_log.add(signing_keys=keys.last_error)
+        if _verified.remembers(token, keys.generation):
+            return
+        claims = tokens.verify(token, rules, keys, deadline)
+        _verified.add(token, claims, rules.leeway, keys.generation)
     except tokens.TokenRejected as rejected:
-        raise Unauthenticated(
-            challenge=challenge("invalid_token"), log_detail=f"token rejected: {rejected}"
+        raise TokenRefused(
+            rejected.refusal,
+            challenge=challenge("invalid_token"),
+            log_detail=f"token rejected: {rejected}",
         ) from None
     except tokens.ScopeMissing:
-        raise Forbidden(
+        raise ScopeRefused(
+            tokens.Refusal.SCOPE,
             challenge=challenge("insufficient_scope", settings.scopes),
             log_detail="token lacks the scope",
         ) from None
@@ -227,3 +277,12 @@ def authenticate(headers: Mapping[str, str]) -> None:
             log_detail=f"signing keys: {error}",
             retry_after=RETRY_KEYS_UNAVAILABLE,
         ) from None
+
+
+def _deadline(lambda_context: Any) -> float | None:
+    """The ``time.monotonic()`` by which a key fetch must end: the invocation's remaining time
+    (Lambda's, or `chalice local`'s), less what answering takes; None without a context."""
+    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return time.monotonic() + remaining() / 1000 - ANSWER_RESERVE_SECONDS

@@ -22,17 +22,18 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
     started = time.perf_counter()
     call = exchange.begin(_request_id(event))
     request_log.start(request_id=call.request_id, route=f"{event.method} {event.path}")
-    upstream_error = None
+    upstream_error = refusal = None
     try:
         # Preflights carry no credentials (browsers send them bare): they stay open.
         if event.method != "OPTIONS":
-            auth.authenticate(event.headers)
+            auth.authenticate(event.headers, event.lambda_context)
         response = get_response(event)
     except ApiError as error:
         response = error_response(error, call.request_id)
         request_log.add(error=error.code, detail=error.log_detail)
         call.upstream_ms = error.upstream_ms
         upstream_error = error.code if error.upstream else None
+        refusal = auth.refusal_of(error)
     if isinstance(response.body, dict) and "Code" in response.body:
         response.body.setdefault("RequestId", call.request_id)
     response.headers["X-Request-Id"] = call.request_id
@@ -51,6 +52,7 @@ def http_boundary(event: Request, get_response: Callable[[Request], Response]) -
         upstream_error,
         settings.metrics_namespace,
         settings.function_name,
+        refusal,
     )
     request_log.emit(last)
     return response

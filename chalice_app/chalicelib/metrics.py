@@ -12,6 +12,9 @@ Lambda's name, ``local`` elsewhere):
 - ``UpstreamLatency`` (Milliseconds): the InvokeEndpoint call, when one was made.
 - ``UpstreamErrors`` (Count), also by ``ErrorType`` (the error code the client got): SageMaker
   failed, throttled, timed out or was unavailable.
+- ``AuthRefusals`` (Count), also by ``RefusalReason`` (``chalicelib.tokens.Refusal``: Missing,
+  Expired, BadSignature, WrongAudienceOrIssuer, Scope): a 401 or 403 of the proxy's sign-in
+  check. Written only when one happens, as ``UpstreamErrors`` is.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ def add_metric_fields(
     upstream_error: str | None,
     namespace: str = DEFAULT_NAMESPACE,
     function_name: str = "local",
+    refusal: str | None = None,
 ) -> None:
     """Add to the log line the ``_aws`` directive, the dimensions and the values.
-    ``namespace`` and ``function_name`` come from the stage's Settings."""
+    ``namespace`` and ``function_name`` come from the stage's Settings; ``refusal`` is the
+    class of a sign-in refusal (chalicelib/auth.py)."""
     line["FunctionName"] = function_name
     line["Requests"] = 1
     line["ValidationRejections"] = int(status in VALIDATION_STATUSES and upstream_error is None)
@@ -42,16 +47,21 @@ def add_metric_fields(
     if upstream_error is not None:
         line["UpstreamErrors"] = 1
         line["ErrorType"] = upstream_error
+    if refusal is not None:
+        line["AuthRefusals"] = 1
+        line["RefusalReason"] = refusal
     line["_aws"] = {
         "Timestamp": int(time.time() * 1000),
         "CloudWatchMetrics": _directives(
-            namespace, upstream_ms is not None, upstream_error is not None
+            namespace, upstream_ms is not None, upstream_error is not None, refusal is not None
         ),
     }
 
 
 @cache
-def _directives(namespace: str, upstream_called: bool, upstream_failed: bool) -> list[Any]:
+def _directives(
+    namespace: str, upstream_called: bool, upstream_failed: bool, refused: bool
+) -> list[Any]:
     """Which fields are metrics, by dimension set: the same few lists for every request (made
     once each, and only ever read)."""
     metrics = [
@@ -67,6 +77,14 @@ def _directives(namespace: str, upstream_called: bool, upstream_failed: bool) ->
             {
                 "Dimensions": [["FunctionName", "ErrorType"]],
                 "Metrics": [{"Name": "UpstreamErrors", "Unit": "Count"}],
+            }
+        )
+    if refused:
+        metrics.append({"Name": "AuthRefusals", "Unit": "Count"})
+        directives.append(
+            {
+                "Dimensions": [["FunctionName", "RefusalReason"]],
+                "Metrics": [{"Name": "AuthRefusals", "Unit": "Count"}],
             }
         )
     for directive in directives:

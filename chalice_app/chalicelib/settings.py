@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,15 @@ SIGNATURES_DIR = Path(__file__).with_name("signatures")
 DEFAULT_SIGNATURE = "iris.json"
 # Set by Lambda itself; `chalice local` and the tests leave it unset.
 FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
+# Stages that sign in (chalicelib/auth.py): how old the issuer's keys may be before they are
+# fetched again, and how old they may still check tokens while the issuer cannot be reached.
+KEYS_MAX_AGE = "AUTH_KEYS_MAX_AGE_SECONDS"
+KEYS_HARD_LIMIT = "AUTH_KEYS_HARD_LIMIT_SECONDS"
+# 10 minutes, the default of jose's createRemoteJWKSet (cacheMaxAge) for the same job: a removed
+# key is refused within 10 minutes, for one key fetch per warm Lambda every 10 minutes. One hour
+# (a Cognito token's default lifetime) rides out an issuer's outage before failing closed.
+DEFAULT_KEYS_MAX_AGE_SECONDS = 600.0
+DEFAULT_KEYS_HARD_LIMIT_SECONDS = 3600.0
 
 # API Gateway REST APIs answer 504 after this; the proxy must answer first.
 API_GATEWAY_TIMEOUT_SECONDS = 29.0
@@ -98,6 +108,16 @@ class Settings:
         return self.max_attempts * per_attempt + backoff
 
 
+def key_cache_ages(environ: Mapping[str, str]) -> tuple[float, float]:
+    """``AUTH_KEYS_MAX_AGE_SECONDS`` and ``AUTH_KEYS_HARD_LIMIT_SECONDS``; ConfigurationError
+    unless both are positive and the hard limit is at least the maximum age."""
+    max_age = _number(environ, KEYS_MAX_AGE, DEFAULT_KEYS_MAX_AGE_SECONDS, float)
+    hard_limit = _number(environ, KEYS_HARD_LIMIT, DEFAULT_KEYS_HARD_LIMIT_SECONDS, float)
+    if hard_limit < max_age:
+        raise ConfigurationError(f"{KEYS_HARD_LIMIT} must be at least {KEYS_MAX_AGE}")
+    return max_age, hard_limit
+
+
 def _origins(environ: Mapping[str, str]) -> tuple[str, ...]:
     try:
         return allowed_origins(environ)
@@ -115,8 +135,9 @@ def _number(
         value = kind(raw)
     except ValueError:
         raise ConfigurationError(f"{name}={raw!r} is not a number of the expected kind") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive")
+    # NaN compares false with everything, and "inf" parses: neither bounds anything.
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(f"{name} must be a positive finite number")
     return value
 
 

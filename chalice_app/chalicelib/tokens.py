@@ -13,9 +13,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from jwt import PyJWS, PyJWT
+from jwt.exceptions import (
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidIssuerError,
+    MissingRequiredClaimError,
+)
 
 from chalicelib.rs256 import RS256Verifier
 from chalicelib.signing_keys import KeySet, KeysUnavailable
@@ -34,8 +41,26 @@ _signatures.register_algorithm(ALGORITHM, RS256Verifier())
 _claims = PyJWT()
 
 
+class Refusal(StrEnum):
+    """Why a request was refused, by class: the ``RefusalReason`` of the ``AuthRefusals``
+    metric (chalicelib/metrics.py). The exact reason goes to the log line only."""
+
+    MISSING = "Missing"  # no bearer token at all
+    EXPIRED = "Expired"  # past exp, or before nbf or iat (leeway included)
+    # Forged, malformed, or signed by no key the issuer publishes now (a retired key too),
+    # and tokens without a claim the check needs (exp)
+    BAD_SIGNATURE = "BadSignature"
+    WRONG_AUDIENCE = "WrongAudienceOrIssuer"  # for another API, or from another issuer
+    SCOPE = "Scope"  # a good token without the scope asked for: the 403
+
+
 class TokenRejected(Exception):
-    """Not a token this API accepts; the reason is for the log, never the caller."""
+    """Not a token this API accepts: its class, and the reason for the log (never the
+    caller)."""
+
+    def __init__(self, refusal: Refusal, reason: str) -> None:
+        super().__init__(reason)
+        self.refusal = refusal
 
 
 class ScopeMissing(Exception):
@@ -54,21 +79,29 @@ class TokenRules:
     leeway: float = 60.0
 
 
-def verify(token: str, rules: TokenRules, keys: KeySet) -> dict[str, Any]:
+def verify(
+    token: str, rules: TokenRules, keys: KeySet, deadline: float | None = None
+) -> dict[str, Any]:
     """The token's claims. TokenRejected, ScopeMissing, or KeysUnavailable when the issuer's
-    keys cannot be read (then nobody can be checked: not the caller's fault)."""
+    keys cannot be read (then nobody can be checked: not the caller's fault). ``deadline``:
+    the ``time.monotonic()`` a key fetch must end by."""
     if len(token) > MAX_TOKEN_CHARS:
-        raise TokenRejected("longer than any token")
+        raise TokenRejected(Refusal.BAD_SIGNATURE, "longer than any token")
     try:
         header = _signatures.get_unverified_header(token)
         kid = header.get("kid")
         if kid is not None and not isinstance(kid, str):
-            raise TokenRejected("kid is not a string")
-        key = keys.key_for(kid)
+            raise TokenRejected(Refusal.BAD_SIGNATURE, "kid is not a string")
+        key = keys.key_for(kid, deadline)
         if key is None:
-            raise TokenRejected("signed by no key of the issuer's")
+            raise TokenRejected(Refusal.BAD_SIGNATURE, "signed by no key of the issuer's")
         # PyJWT's types name cryptography's keys; its registered verifier takes ours.
         _signatures.decode_complete(token, key=key, algorithms=[ALGORITHM])  # type: ignore[arg-type]
+    except (TokenRejected, KeysUnavailable):
+        raise
+    except Exception as error:  # PyJWT's errors, and anything a crafted token provokes
+        raise TokenRejected(Refusal.BAD_SIGNATURE, type(error).__name__) from None
+    try:
         # The signature is good: now the claims, by PyJWT's own rules.
         claims: dict[str, Any] = _claims.decode(
             token,
@@ -84,15 +117,24 @@ def verify(token: str, rules: TokenRules, keys: KeySet) -> dict[str, Any]:
             issuer=rules.issuer,
             leeway=rules.leeway,
         )
-    except (TokenRejected, KeysUnavailable):
-        raise
-    except Exception as error:  # PyJWT's errors, and anything a crafted token provokes
-        raise TokenRejected(type(error).__name__) from None
+    except Exception as error:
+        raise TokenRejected(_claims_refusal(error), type(error).__name__) from None
     if not set(_audiences(claims)) & set(rules.audiences):
-        raise TokenRejected("for another audience")
+        raise TokenRejected(Refusal.WRONG_AUDIENCE, "for another audience")
     if rules.scopes and not set(granted_scopes(claims)) & set(rules.scopes):
         raise ScopeMissing()
     return claims
+
+
+def _claims_refusal(error: Exception) -> Refusal:
+    """The class of a signed token's claims that PyJWT refused."""
+    if isinstance(error, (ExpiredSignatureError, ImmatureSignatureError)):
+        return Refusal.EXPIRED
+    if isinstance(error, InvalidIssuerError) or (
+        isinstance(error, MissingRequiredClaimError) and error.claim == "iss"
+    ):
+        return Refusal.WRONG_AUDIENCE
+    return Refusal.BAD_SIGNATURE
 
 
 def _audiences(claims: dict[str, Any]) -> list[str]:
@@ -120,29 +162,30 @@ class VerifiedTokens:
     """Tokens verified lately, by their exact text. A client sends the same token on every call
     until it expires, and checking an RSA signature in pure Python costs ~280 µs here (the
     whole check ~530 µs), a quarter of a warm request. A token is remembered only after it
-    passed every check; a changed byte is another token."""
+    passed every check, and only for the key set it was checked with (a ``KeySet.generation``):
+    once a fetch brings other keys, it is checked again, so a removed key's tokens fail then. A
+    changed byte is another token."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._until: OrderedDict[str, float] = OrderedDict()
+        self._until: OrderedDict[str, tuple[float, int]] = OrderedDict()
         # `chalice local` serves each request on a thread of its own.
         self._lock = threading.Lock()
 
-    def __contains__(self, token: str) -> bool:
-        until = self._until.get(token)
-        if until is None:
-            return False
-        if self._clock() >= until:
+    def remembers(self, token: str, generation: int) -> bool:
+        """Whether ``token`` passed lately, with keys of this ``generation``."""
+        until, checked_with = self._until.get(token, (0.0, -1))
+        if checked_with != generation or self._clock() >= until:
             with self._lock:
                 self._until.pop(token, None)
             return False
         return True
 
-    def add(self, token: str, claims: dict[str, Any], leeway: float) -> None:
+    def add(self, token: str, claims: dict[str, Any], leeway: float, generation: int) -> None:
         expiry = claims["exp"] + leeway  # PyJWT refuses a token once now >= exp + leeway
         until = min(expiry, self._clock() + REMEMBER_SECONDS)
         with self._lock:
             self._until.pop(token, None)
-            self._until[token] = until  # the newest last: the oldest go first
+            self._until[token] = (until, generation)  # the newest last: the oldest go first
             while len(self._until) > REMEMBERED_TOKENS:
                 self._until.popitem(last=False)

@@ -46,6 +46,11 @@ def test_each_api_alarm_watches_this_stacks_api_function_and_metrics(dev: dict[s
     # Duration is alarmed against the stage's own timeout (25 s), at 80 %
     assert by_name["sagemaker-proxy-dev-lambda-duration-p99"]["Threshold"] == 20_000
     assert by_name["sagemaker-proxy-dev-upstream-errors"]["Namespace"] == "SageMakerProxy"
+    # A burst of sign-in refusals (chalicelib/metrics.py's AuthRefusals): over 100 in 5 minutes
+    refusals = by_name["sagemaker-proxy-dev-auth-refusals"]
+    assert (refusals["Namespace"], refusals["MetricName"]) == ("SageMakerProxy", "AuthRefusals")
+    assert (refusals["Statistic"], refusals["Period"], refusals["Threshold"]) == ("Sum", 300, 100)
+    assert refusals["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
 
 
 def test_the_dashboard_graphs_what_the_alarms_watch_and_the_endpoint(dev: dict[str, Any]) -> None:
@@ -62,6 +67,18 @@ def test_the_dashboard_graphs_what_the_alarms_watch_and_the_endpoint(dev: dict[s
     endpoint = {(w.namespace, w.metric) for w in endpoint_watches(EndpointThresholds())}
     endpoint |= {("AWS/SageMaker", "Invocations")}  # the 4XX rate's denominator
     assert graphed == alarmed | endpoint
+    # Sign-in refusals are also graphed by class, whichever classes the function has written
+    function = dev["APIHandler"]["Properties"]["FunctionName"]
+    (refusals,) = [
+        w for w in body["widgets"] if "refusals" in w.get("properties", {}).get("title", "").lower()
+    ]
+    (search,) = [
+        m[0]["expression"] for m in refusals["properties"]["metrics"] if isinstance(m[0], dict)
+    ]
+    assert search == (
+        """SEARCH('{"SageMakerProxy","FunctionName","RefusalReason"} MetricName="AuthRefusals" """
+        f"""FunctionName="{function}"', 'Sum', 300)"""
+    )
 
 
 def test_alarm_email_adds_an_encrypted_topic_every_alarm_notifies(

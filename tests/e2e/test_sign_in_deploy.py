@@ -135,6 +135,10 @@ def test_a_stage_without_sign_in_has_no_authorizer(tmp_path: Path) -> None:
             "https",
         ),
         ({"AUTH_MODE": "sso"}, "one of"),
+        (
+            {**COGNITO, "AUTH_KEYS_HARD_LIMIT_SECONDS": "60"},
+            "AUTH_KEYS_HARD_LIMIT_SECONDS must be at least AUTH_KEYS_MAX_AGE_SECONDS",
+        ),
     ],
 )
 def test_sign_in_settings_the_lambda_would_refuse_are_refused_at_deploy(

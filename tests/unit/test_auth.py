@@ -423,22 +423,26 @@ def test_a_token_verified_once_is_not_verified_again_on_every_call(
     assert checked == [good, tampered, tampered]
 
 
-def test_a_remembered_token_is_forgotten_at_its_expiry_or_after_300_s() -> None:
+def test_a_remembered_token_is_forgotten_at_its_expiry_after_300_s_or_with_other_keys() -> None:
     from chalicelib.tokens import REMEMBERED_TOKENS, VerifiedTokens
 
     now = [1000.0]
     remembered = VerifiedTokens(clock=lambda: now[0])
-    remembered.add("short", {"exp": 1100}, leeway=60)
-    remembered.add("long", {"exp": 99999}, leeway=60)
+    remembered.add("short", {"exp": 1100}, leeway=60, generation=1)
+    remembered.add("long", {"exp": 99999}, leeway=60, generation=1)
     now[0] = 1159.0
-    assert "short" in remembered and "long" in remembered
+    assert remembered.remembers("short", 1) and remembered.remembers("long", 1)
     now[0] = 1160.0  # exp + leeway: PyJWT would refuse it now
-    assert "short" not in remembered
-    now[0] = 1300.0
-    assert "long" not in remembered
+    assert not remembered.remembers("short", 1)
+    # Checked with keys that have changed since: checked again
+    assert not remembered.remembers("long", 2)
+    remembered.add("long", {"exp": 99999}, leeway=60, generation=2)
+    now[0] = 1460.0
+    assert not remembered.remembers("long", 2)
     for n in range(REMEMBERED_TOKENS + 10):
-        remembered.add(f"t{n}", {"exp": 99999}, leeway=0)
-    assert "t0" not in remembered and f"t{REMEMBERED_TOKENS + 9}" in remembered
+        remembered.add(f"t{n}", {"exp": 99999}, leeway=0, generation=2)
+    assert not remembered.remembers("t0", 2)
+    assert remembered.remembers(f"t{REMEMBERED_TOKENS + 9}", 2)
 
 
 def test_bearer_tokens_are_read_from_the_header_as_sent() -> None:
