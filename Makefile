@@ -47,10 +47,12 @@ PORT ?=
 ENDPOINT_PORT ?=
 DEMO_PORT ?=
 ISSUER_PORT ?=
+# CAPTURE=build/capture: the stand-in captures every invocation there, for scripts.drift_report.
+CAPTURE ?=
 run: $(INSTALLED) $(MODEL)
 	$(PY) -m scripts.run_local $(if $(SIGN_IN),--sign-in) $(if $(PORT),--port $(PORT)) \
 	  $(if $(ENDPOINT_PORT),--endpoint-port $(ENDPOINT_PORT)) $(if $(DEMO_PORT),--demo-port $(DEMO_PORT)) \
-	  $(if $(ISSUER_PORT),--issuer-port $(ISSUER_PORT))
+	  $(if $(ISSUER_PORT),--issuer-port $(ISSUER_PORT)) $(if $(CAPTURE),--capture-dir $(CAPTURE))
 
 # Everything `make run` and `make test` need, installed, without starting anything: after it,
 # every command in the docs runs as `.venv/bin/python -m scripts.<command>`.
@@ -68,10 +70,13 @@ docs: $(INSTALLED) $(DOCS_TOOLS)
 	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/mkdocs build --strict
 
 # The unit tests alone (in process, a few seconds), then everything that starts processes,
-# serves HTTP, packages or scans.
+# serves HTTP, packages or scans: in parallel, a file to a worker (pytest-xdist), since most of
+# their time is spent waiting on processes; those marked serial after.
+TEST_WORKERS ?= 3
 test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) $(DOCS_TOOLS) lint docs
 	$(PY) -m pytest tests/unit
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest tests/e2e -m "not serial" -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest tests/e2e -m serial
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit
@@ -88,10 +93,13 @@ deploy: $(INSTALLED)
 	ALARM_EMAIL=$(ALARM_EMAIL) $(PY) -m scripts.deploy_api --stage $(STAGE) $(if $(REGION),--region $(REGION)) $(if $(ALLOW_API_KEY_ONLY),--api-key-only)
 
 # The proxy against the bare tutorial Lambda (writes docs/benchmarks.md's table), then
-# train_job --local against xgboost.train on the same arrays.
+# train_job --local against xgboost.train on the same arrays, then a day's capture (1,000,000
+# records) read into a drift report.
 bench: $(INSTALLED) $(MODEL)
 	$(PY) -m bench --write build/benchmarks-latest.md
 	$(PY) -m bench.training
+	$(PY) -m bench.batch_speed
+	$(PY) -m bench.drift
 
 clean:
 	rm -rf $(VENV) .venv-tools .venv-docs node_modules build .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from chalice.local import ChaliceRequestHandler
@@ -40,6 +41,10 @@ def served_document() -> dict[str, Any]:
 
 
 statuses: Counter[tuple[str, int]] = Counter()
+
+# schemathesis expands its operations at run time, inside one pytest item: pytest-xdist runs
+# only the first, so `make test` runs this file in a pytest of its own, after the parallel one.
+pytestmark = pytest.mark.serial
 
 
 # The document the app serves (a test checks the served one equals it), built without a server
