@@ -1,6 +1,6 @@
 """An artifact and a signature belong together: the same sha256, and the same shape (objective,
-classes, features). `make run`, the local stand-in and the deploy refuse to serve them apart,
-because a signature in front of another model answers 200 with a wrong label."""
+classes, outputs, features). `make run`, the local stand-in and the deploy refuse to serve them
+apart, because a signature in front of another model answers 200 with a wrong label."""
 
 from __future__ import annotations
 
@@ -69,6 +69,12 @@ def shape_problem(facts: BoosterFacts, signature: sig.Signature) -> str | None:
         return (
             f"the model has {facts.classes} classes, the signature {len(signature.labels)} labels"
         )
-    if facts.num_target != 1:
-        return f"the model answers {facts.num_target} numbers per row"
+    outputs = len(signature.outputs) or 1
+    if facts.num_target != outputs:
+        return f"the model answers {facts.num_target} numbers per row, the signature {outputs}"
+    if signature.quantiles and signature.quantiles != facts.quantile_alphas:
+        return (
+            f"the model's quantiles are {list(facts.quantile_alphas)}, the signature's "
+            f"{list(signature.quantiles)}"
+        )
     return None

@@ -24,6 +24,8 @@ class BoosterFacts:
     feature_names: tuple[str, ...] | None
     # The types it records for them, if any ("float", "int", "i", "q", "c": categorical).
     feature_types: tuple[str, ...] | None = None
+    # reg:quantileerror's quantile_alpha, in the model's order: one level per output.
+    quantile_alphas: tuple[float, ...] = ()
 
     @property
     def classes(self) -> int:
@@ -46,6 +48,8 @@ def load_booster(model: ModelFile) -> xgb.Booster:
 def booster_facts(booster: xgb.Booster) -> BoosterFacts:
     learner = json.loads(booster.save_config())["learner"]
     parameters = learner["learner_model_param"]
+    # Written as "[1E-1,5E-1,9E-1]" (XGBoost's ParamArray of 32-bit floats, shortest form).
+    alphas = learner["objective"].get("quantile_loss_param", {}).get("quantile_alpha", "")
     return BoosterFacts(
         objective=str(learner["objective"]["name"]),
         num_class=int(parameters.get("num_class", "0") or 0),
@@ -53,4 +57,5 @@ def booster_facts(booster: xgb.Booster) -> BoosterFacts:
         num_features=booster.num_features(),
         feature_names=tuple(booster.feature_names) if booster.feature_names else None,
         feature_types=tuple(booster.feature_types) if booster.feature_types else None,
+        quantile_alphas=tuple(float(a) for a in str(alphas).strip("[] ").split(",") if a.strip()),
     )

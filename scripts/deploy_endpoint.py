@@ -8,44 +8,23 @@ run created is removed again, newest first; what existed before is left alone.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
-import botocore.session
-
-from artifacts.binding import BindingError, bound_signature
-from lambda_code import signature as sig
-from paths import CHALICE_CONFIG_DIR, MODEL_ARTIFACT
-from provisioning import checks, stage_config
+from paths import BUILD_DIR, CHALICE_CONFIG_DIR
+from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.endpoint.deploy import Autoscaling, EndpointRequest, deploy_endpoint
-from provisioning.endpoint.traffic import TrafficPolicy, TrafficSpecError
-from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedVersion, check_xgboost_version
-from provisioning.model_registry import (
-    GROUP_NAME,
-    ModelVersion,
-    RegistryRefused,
-    chosen_version,
-    fetch,
-    version_serving,
-)
+from provisioning.endpoint.arguments import ALARM_FLAGS, argument_problem, request_from, review_of
+from provisioning.endpoint.deploy import deploy_endpoint
+from provisioning.images import DEFAULT_XGBOOST_VERSION
+from provisioning.interrupts import stops_in_one_line
+from provisioning.model_registry import ModelVersion, RegistryRefused, chosen_version
 from provisioning.monitoring import EndpointThresholds
-from provisioning.naming import Variant
 from provisioning.plan import Deployment
-
-# The endpoint's alarm thresholds, as flags: (flag, EndpointThresholds field, what it means).
-ALARM_FLAGS = (
-    ("--alarm-5xx", "errors_5xx", "alarm when more 5XX errors than this come in a minute"),
-    ("--alarm-4xx-rate", "rate_4xx", "alarm above this share of invocations refused by the model"),
-    ("--alarm-model-latency-ms", "model_latency_ms", "alarm above this p99 model latency"),
-    (
-        "--alarm-overhead-latency-ms",
-        "overhead_latency_ms",
-        "alarm above this p99 SageMaker overhead",
-    ),
-)
+from provisioning.registered_models import fetch, registered_signature, version_serving
+from provisioning.signature_contract import ACCEPT_FLAG, ContractRefused
+from provisioning.stage_review import write_clients
 
 
 def parser() -> argparse.ArgumentParser:
@@ -121,6 +100,20 @@ def parser() -> argparse.ArgumentParser:
         "--stage", default="dev", help="Chalice stage to point at the endpoint (default: dev)"
     )
     p.add_argument(
+        ACCEPT_FLAG,
+        action="store_true",
+        help="deploy a model whose signature differs from the one the stage serves (a feature "
+        "added, removed, renamed or retyped, bounds, categories, labels or objective changed): "
+        "the change is shown, and the stage's API changes under every client",
+    )
+    p.add_argument(
+        "--clients-dir",
+        type=Path,
+        help="where a deploy that changes the stage's API writes its clients' files anew: "
+        "openapi.json, the Postman collection and the TypeScript types (default: "
+        "build/clients/<stage>)",
+    )
+    p.add_argument(
         "--chalice-config-dir",
         type=Path,
         default=CHALICE_CONFIG_DIR,
@@ -187,146 +180,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def registry_problem(args: argparse.Namespace) -> str | None:
-    if args.model_package_group is None:
-        if args.version is not None or args.previous:
-            return "--version and --previous go with --model-package-group"
-        return None
-    if args.model is not None or args.signature is not None:
-        return "--model-package-group deploys the version's own artifact: drop --model/--signature"
-    if not GROUP_NAME.fullmatch(args.model_package_group):
-        return f"--model-package-group {args.model_package_group!r} is not a group name"
-    if args.version is not None and args.previous:
-        return "--version names a version, --previous finds one: give one of them"
-    if args.version is not None and args.version < 1:
-        return "--version must be 1 or more"
-    if args.image:
-        return "--model-package-group deploys the version's own image: drop --image"
-    return None
-
-
-def argument_problem(args: argparse.Namespace) -> str | None:
-    """The first problem with the arguments that can be seen without calling AWS, or None."""
-    problem = registry_problem(args)
-    if problem:
-        return problem
-    if args.model_package_group is not None:
-        # The version's artifact is fetched after the checks that need no AWS.
-        return _settings_problem(args, None)
-    if args.model is None:
-        args.model = MODEL_ARTIFACT
-    artifact_problem = checks.artifact(args.model)
-    signature: sig.Signature | None = None
-    if not artifact_problem:
-        try:
-            signature = bound_signature(args.model, args.signature)
-        except BindingError as error:
-            artifact_problem = str(error)
-    return artifact_problem or _settings_problem(args, signature)
-
-
-def _settings_problem(args: argparse.Namespace, signature: sig.Signature | None) -> str | None:
-    problems = [
-        checks.sagemaker_name(args.endpoint_name, "--endpoint-name"),
-        None
-        if checks.STAGE.fullmatch(args.stage)
-        else f"--stage {args.stage!r} is not a stage name",
-        checks.positive(args.instance_count, "--instance-count"),
-        checks.positive(args.serverless_concurrency, "--serverless-concurrency"),
-        checks.positive(args.wait_minutes, "--wait-minutes"),
-        checks.positive(args.autoscale_min, "--autoscale-min"),
-        checks.positive(args.target_invocations, "--target-invocations"),
-    ]
-    if args.autoscale_max is not None:
-        problems.append(checks.positive(args.autoscale_max, "--autoscale-max"))
-        if args.autoscale_max < args.autoscale_min:
-            problems.append("--autoscale-max must be at least --autoscale-min")
-        if args.serverless_memory:
-            problems.append("autoscaling is for instance endpoints; serverless scales itself")
-    if args.image:
-        problems.append(checks.image_uri(args.image))
-    elif signature is not None:
-        try:
-            check_xgboost_version(args.xgboost_version, signature.xgboost_version)
-        except UnsupportedVersion as error:
-            problems.append(str(error))
-    try:
-        TrafficPolicy.parse(args.traffic)
-    except TrafficSpecError as error:
-        problems.append(str(error))
-    for flag in (
-        "alarm_5xx",
-        "alarm_4xx_rate",
-        "alarm_model_latency_ms",
-        "alarm_overhead_latency_ms",
-    ):
-        value = getattr(args, flag)
-        if not math.isfinite(value) or value < 0:
-            problems.append(f"--{flag.replace('_', '-')} must be a finite number, 0 or more")
-    if not 0 <= args.capture_percent <= 100:
-        problems.append("--capture-percent must be 0 to 100")
-    if args.keep_configs < 0:
-        problems.append("--keep-configs must be 0 or more")
-    if checks.STAGE.fullmatch(args.stage):
-        try:
-            stage_config.StageFiles.read(args.stage, args.chalice_config_dir)
-        except ValueError as error:
-            problems.append(f"stage {args.stage}: {error}")
-    if args.role_arn and not checks.ROLE_ARN.fullmatch(args.role_arn):
-        problems.append(f"--role-arn {args.role_arn!r} is not an IAM role ARN")
-    if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
-        problems.append(f"--bucket {args.bucket!r} is not an S3 bucket name")
-    if args.region and args.region not in known_regions():
-        problems.append(f"--region {args.region!r} is not a region SageMaker runs in")
-    return next((problem for problem in problems if problem), None)
-
-
-def known_regions() -> set[str]:
-    """Every region botocore knows SageMaker in, in every partition."""
-    session = botocore.session.get_session()
-    return {
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("sagemaker", partition)
-    }
-
-
-def request_from(args: argparse.Namespace, version: ModelVersion | None = None) -> EndpointRequest:
-    """The request, once ``argument_problem`` found nothing wrong."""
-    autoscaling = None
-    if args.autoscale_max:
-        autoscaling = Autoscaling(args.autoscale_min, args.autoscale_max, args.target_invocations)
-    return EndpointRequest(
-        endpoint_name=args.endpoint_name,
-        model=args.model,
-        signature=bound_signature(args.model, args.signature),
-        extra_tags=version.tags() if version else (),
-        model_version=f"{version.group}/{version.version}" if version else None,
-        stage=args.stage,
-        variant=Variant(
-            args.instance_type,
-            args.instance_count,
-            args.serverless_memory,
-            args.serverless_concurrency,
-        ),
-        image=args.image,
-        xgboost_version=args.xgboost_version,
-        bucket=args.bucket,
-        role_arn=args.role_arn,
-        wait_minutes=args.wait_minutes,
-        wait=not args.no_wait,
-        autoscaling=autoscaling,
-        traffic=TrafficPolicy.parse(args.traffic),
-        thresholds=EndpointThresholds(
-            **{field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _ in ALARM_FLAGS}
-        ),
-        capture_percent=args.capture_percent,
-        chalice_config_dir=args.chalice_config_dir,
-        break_lock=args.break_lock,
-        keep_configs=args.keep_configs,
-    )
-
-
+@stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}): stopped; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     arguments = parser()
     args = arguments.parse_args(argv)
@@ -334,18 +188,33 @@ def main(argv: list[str] | None = None) -> int:
         problem = argument_problem(args)
         if problem:
             arguments.error(problem)  # exits 2, before any AWS call
+        if not args.model_package_group:
+            review_of(args)  # a change of API refused before any AWS call
         aws = AwsClients.create(args.region)
         version = _registered_version(args, aws) if args.model_package_group else None
-    except KeyboardInterrupt:
-        print("INTERRUPTED (SIGINT) before anything was made")
-        return 130
     except RegistryRefused as error:
         print(f"REFUSED: {error} (nothing made)")
+        return 2
+    except ContractRefused as refusal:
+        print(refusal)
         return 2
     except AWS_ERRORS as error:
         print(f"FAILED: {checks.one_line(error)}")
         return 1
-    return deploy_endpoint(request_from(args, version), aws, Deployment(aws, dry_run=args.dry_run))
+    request = request_from(args, version, args.review)
+    code = deploy_endpoint(request, aws, Deployment(aws, dry_run=args.dry_run))
+    return _clients_after(code, args)
+
+
+def _clients_after(code: int, args: argparse.Namespace) -> int:
+    """After a deploy that changed the stage's API, its clients' files made again."""
+    if code != 0 or not args.review.contract.changed:
+        return code
+    folder = args.clients_dir or BUILD_DIR / "clients" / args.stage
+    if args.dry_run:
+        print(f"  write    {folder}: openapi.json, the Postman collection, api.d.ts  (dry run)")
+        return code
+    return write_clients(args.review, folder)
 
 
 def _registered_version(args: argparse.Namespace, aws: AwsClients) -> ModelVersion:
@@ -358,6 +227,7 @@ def _registered_version(args: argparse.Namespace, aws: AwsClients) -> ModelVersi
     if args.previous and serving_now is None:
         raise RegistryRefused(f"endpoint {args.endpoint_name} serves no version of {group}")
     version = chosen_version(aws.sagemaker, group, args.version, previous_of=serving_now)
+    review_of(args, registered_signature(aws.s3, version)[1])  # before anything is fetched
     args.model, signature = fetch(aws.s3, version)
     args.signature = None
     args.image = version.image

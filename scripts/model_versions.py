@@ -5,8 +5,9 @@
     python -m scripts.model_versions reject --group iris --version 4 --reason "drifted"
     python -m scripts.model_versions policy --group iris --account 123456789012 --region eu-west-1
 
-`list` shows each version's status, objective, artifact, metrics, commit, the endpoints that
-serve it and why it was approved or rejected. Only approved versions can be deployed
+`list` shows each version's status, objective, artifact, signature contract (the sha256 of what
+its clients see: two versions with the same one take the same bodies and give the same answers),
+metrics, commit, the endpoints that serve it and why it was approved or rejected. Only approved versions can be deployed
 (`deploy_endpoint --model-package-group`). `policy` prints the IAM policy each command needs for
 one group (register, approve/reject, list, and what deploying a version adds), nothing wider.
 """
@@ -25,16 +26,32 @@ from provisioning.iam_documents import registry_caller_policies
 from provisioning.interrupts import one_line_on_signal
 from provisioning.model_registry import (
     APPROVED,
+    COMMIT_KEY,
     GROUP_NAME,
+    OBJECTIVE_KEY,
     REJECTED,
+    ModelVersion,
     RegistryRefused,
-    describe,
     group_exists,
-    serving,
     set_status,
     versions,
 )
 from provisioning.naming import project_bucket
+from provisioning.registered_models import contract_of, serving
+
+HEADER = "   v  status                  objective           artifact      contract      metrics"
+
+
+def describe(version: ModelVersion, contract: str, endpoints: list[str]) -> str:
+    """One line of ``list``: ``contract`` is the sha256 of the version's signature contract."""
+    metrics = ", ".join(f"{k}={v}" for k, v in sorted(version.metrics.items())) or "-"
+    return (
+        f"{version.version:>4}  {version.status:<22}  {version.metadata.get(OBJECTIVE_KEY, '?'):<18}  "
+        f"{version.sha256[:12]}  {contract[:12]:<12}  {metrics}  "
+        f"commit {version.metadata.get(COMMIT_KEY, '?')[:12]}"
+        + (f"  serving: {', '.join(endpoints)}" if endpoints else "")
+        + (f"  ({version.approval_description})" if version.approval_description else "")
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             if not group_exists(aws.sagemaker, args.group):
                 raise RegistryRefused(f"model package group {args.group} does not exist")
             served = serving(aws.sagemaker, args.group)
-            print("   v  status                  objective           artifact      metrics")
+            print(HEADER)
             for version in versions(aws.sagemaker, args.group):
-                print(describe(version, served.get(version.version, [])))
+                contract = contract_of(aws.s3, version)
+                print(describe(version, contract, served.get(version.version, [])))
             return 0
         status = APPROVED if args.command == "approve" else REJECTED
         version = set_status(aws.sagemaker, args.group, args.version, status, args.reason)

@@ -55,7 +55,8 @@ class XGBoostModel:
 
     def predict_csv(self, payload: bytes) -> np.ndarray:
         """The predictions for CSV lines (no header, features in training order): one number
-        per line, or one row of class probabilities for multi:softprob."""
+        per line, or a row per line of class probabilities (multi:softprob) or of a model's
+        several outputs (quantiles, targets)."""
         return self.predict(self.parse_csv(payload))
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -138,7 +139,8 @@ class XGBoostModel:
 
 def format_csv(predictions: np.ndarray) -> bytes:
     """As sagemaker-containers' ``array_to_csv`` writes ``predictions.tolist()`` (serve.py:246
-    at v3.0-5): a line per row, one value per line when there is one per row."""
+    at v3.0-5; _encoders.py:129-153 of sagemaker-containers 2.8.6.post2, a csv.writer's rows):
+    a line per row, one value per line when there is one per row, else its values as cells."""
     rows = predictions.tolist()
     if predictions.ndim == 1:
         return "".join(f"{value!r}\n" for value in rows).encode()
@@ -154,7 +156,7 @@ def format_batch(predictions: np.ndarray) -> bytes:
 
 def format_json(predictions: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     """``encode_predictions_as_json(predictions.tolist())`` (serve_utils.py:533-545 at v3.0-5):
-    each row's score, a number or a list of class probabilities."""
+    each row's score, a number or a list (class probabilities, or a model's several outputs)."""
     return {"predictions": [{"score": score} for score in predictions.tolist()]}
 
 

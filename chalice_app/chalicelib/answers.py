@@ -3,11 +3,13 @@ row's score is.
 
 The built-in XGBoost container v3.0-5 answers ``Accept: application/json`` with
 ``{"predictions": [{"score": ...}, ...]}`` (serve_utils.py:533-545): a list of class
-probabilities for ``multi:softprob``, one number for every other objective. It never names a
-class: the labels come from the signature. Each label is decided as the container's own
-selectable output decides ``predicted_label`` (serve_utils.py:290-306): above 0.5 for
-``binary:logistic``, above 0 for ``binary:logitraw``, the index itself for ``multi:softmax`` and
-``binary:hinge``, the first highest probability for ``multi:softprob``.
+probabilities for ``multi:softprob``, a list of the model's outputs for a model of several
+(quantiles, targets: ``preds.tolist()``'s row, serve.py:240-245), one number for every other
+objective. It never names a class, a quantile or a target: the names come from the signature.
+Each label is decided as the container's own selectable output decides ``predicted_label``
+(serve_utils.py:290-306): above 0.5 for ``binary:logistic``, above 0 for ``binary:logitraw``, the
+index itself for ``multi:softmax`` and ``binary:hinge``, the first highest probability for
+``multi:softprob``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pydantic_core import core_schema as cs
 from chalicelib.bodies import PredictionBody
 from chalicelib.signature import Answer, Signature
 
-# One row's score: a list of class probabilities, or one number.
+# One row's score: a list of class probabilities or of outputs, or one number.
 Score = list[float] | float
 
 
@@ -32,11 +34,16 @@ class BadAnswer(Exception):
 
 def _score_schema(answer: Answer) -> cs.CoreSchema:
     probability = cs.float_schema(ge=0.0, le=1.0)
+    # Said on the number itself: the config's allow_inf_nan does not reach a float_schema (a NaN
+    # score passed with it alone).
+    number = cs.float_schema(allow_inf_nan=False)
     if answer is Answer.PROBABILITIES:
         return cs.list_schema(probability)
+    if answer in (Answer.QUANTILES, Answer.VALUES):
+        return cs.list_schema(number)
     if answer is Answer.POSITIVE_PROBABILITY:
         return probability
-    return cs.float_schema()
+    return number
 
 
 @cache
@@ -57,12 +64,16 @@ class AnswerReader:
     def __init__(self, signature: Signature) -> None:
         self.answer = signature.answer
         self.labels = signature.labels
+        # The names of a row's several outputs (quantile levels, targets), if it has several.
+        self.outputs = signature.outputs
         self._validator = _validator(self.answer)
 
     def expected_shape(self) -> str:
         what = {
             Answer.PROBABILITIES: f"[{len(self.labels)} probabilities]",
             Answer.POSITIVE_PROBABILITY: "a probability",
+            Answer.QUANTILES: f"[{len(self.outputs)} quantiles]",
+            Answer.VALUES: f"[{len(self.outputs)} values]",
         }.get(self.answer, "a number")
         return f'{{"predictions": [{{"score": {what}}}, ...]}}'
 
@@ -105,6 +116,8 @@ class AnswerReader:
             ]
         if answer is Answer.VALUE:
             return [{"value": value} for value in scores]
+        if answer in (Answer.QUANTILES, Answer.VALUES):
+            return self._named(scores)
         negative, positive = labels[0], labels[-1]
         if answer is Answer.POSITIVE_PROBABILITY:
             return [
@@ -118,6 +131,17 @@ class AnswerReader:
         if answer is Answer.MARGIN:
             return [{"label": positive if m > 0 else negative, "score": m} for m in scores]
         return [{"label": self._class(index)} for index in scores]
+
+    def _named(self, scores: list[Any]) -> list[PredictionBody]:
+        """Each row's outputs by name, in the model's order: ``{"quantiles": {"0.1": ...}}`` or
+        ``{"values": {"target_0": ...}}``."""
+        names = self.outputs
+        if any(len(row) != len(names) for row in scores):
+            wrong = next(len(row) for row in scores if len(row) != len(names))
+            raise BadAnswer(f"model answered {wrong} numbers for {len(names)} {self.answer}")
+        if self.answer is Answer.QUANTILES:
+            return [{"quantiles": dict(zip(names, row))} for row in scores]  # noqa: B905
+        return [{"values": dict(zip(names, row))} for row in scores]  # noqa: B905
 
     def _class(self, index: float) -> str:
         if index != int(index) or not 0 <= index < len(self.labels):

@@ -14,6 +14,9 @@ class PredictionBody(TypedDict, total=False):
     probabilities: dict[str, float]
     score: float
     value: float
+    # A model of several outputs: each by its quantile level, or by its target's name.
+    quantiles: dict[str, float]
+    values: dict[str, float]
 
 
 class PredictResponseBody(TypedDict):

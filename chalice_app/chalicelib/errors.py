@@ -81,6 +81,22 @@ class PayloadTooLarge(ApiError):
     status, code, message = 413, "PayloadTooLargeError", "The request body is too large."
 
 
+# The stage variable that sets the body limit (settings.MAX_BODY_BYTES; settings imports this
+# module, so the name is repeated here and a test holds the two equal).
+BODY_LIMIT_SETTING = "MAX_BODY_BYTES"
+
+
+class BodyTooLarge(PayloadTooLarge):
+    """A body over the stage's limit: the answer says the limit and the setting that raises it
+    (scripts.deploy_endpoint raises it to what the model's full batch needs)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than {limit} bytes, this stage's limit; its "
+            f"{BODY_LIMIT_SETTING} setting raises it."
+        )
+
+
 class Throttled(ApiError):
     status, code, message = 429, "TooManyRequestsError", "The model is busy; retry later."
 

@@ -27,14 +27,37 @@ def _probabilities(labels: tuple[str, ...]) -> Any:
     return Annotated[dict[str, Probability], WithJsonSchema(schema)]
 
 
+def _named_numbers(names: tuple[str, ...], description: str) -> Any:
+    """A model's several outputs by name, every one present (a field each for typed clients)."""
+    schema = {
+        "type": "object",
+        "properties": {name: {"type": "number"} for name in names},
+        "required": list(names),
+        "additionalProperties": False,
+        "description": description,
+    }
+    return Annotated[dict[str, float], WithJsonSchema(schema)]
+
+
 @cache
 def prediction_model(signature: Signature) -> type[BaseModel]:
     """``Prediction``: ``label`` for a classifier (with ``probabilities`` when the model gives
-    them, ``score`` for ``binary:logitraw``'s margin), ``value`` for every other objective."""
+    them, ``score`` for ``binary:logitraw``'s margin), ``quantiles`` or ``values`` by name for a
+    model of several outputs, ``value`` for every other objective."""
     answer = signature.answer
     fields: dict[str, Any] = {}
     if answer is Answer.VALUE:
         fields["value"] = (float, Field(description="The model's prediction."))
+    elif answer is Answer.QUANTILES:
+        fields["quantiles"] = (
+            _named_numbers(signature.outputs, "The model's prediction at each quantile, by level."),
+            ...,
+        )
+    elif answer is Answer.VALUES:
+        fields["values"] = (
+            _named_numbers(signature.outputs, "The model's prediction of each target, by name."),
+            ...,
+        )
     else:
         # Literal of the labels (a tuple subscript is a Literal of its items): an enum in JSON.
         label = cast(Any, Literal)[signature.labels]

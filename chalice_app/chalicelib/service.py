@@ -53,9 +53,7 @@ def predict(
         raise errors.UnsupportedMediaType(log_detail=f"content type {content_type!r}"[:200])
     settings = get_settings()
     if len(raw_body) > settings.max_body_bytes:
-        raise errors.PayloadTooLarge(
-            f"The request body is larger than {settings.max_body_bytes} bytes."
-        )
+        raise errors.BodyTooLarge(settings.max_body_bytes)
     reader = get_body_reader()
     try:
         rows = reader.rows(raw_body)

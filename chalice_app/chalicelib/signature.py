@@ -33,6 +33,7 @@ from chalicelib.features import (
     feature_json,
     feature_problem,
 )
+from chalicelib.outputs import QUANTILE_OBJECTIVE, outputs_problem, quantile_name
 
 FORMAT = 1
 # What the signature's users import from here too.
@@ -44,6 +45,7 @@ __all__ = [
     "FLOAT32_MAX",
     "INTEGER",
     "NUMBER",
+    "QUANTILE_OBJECTIVE",
     "SAFE_INTEGER",
     "Answer",
     "Feature",
@@ -60,6 +62,9 @@ class Answer(StrEnum):
     MARGIN = "margin"  # the raw margin: the positive class above 0
     CLASS_INDEX = "class_index"  # the class's index, as a number
     VALUE = "value"  # one number: a regression, a count, a hazard, a rank score
+    # Several numbers per row, a list each, named by the signature (chalicelib.outputs).
+    QUANTILES = "quantiles"  # one per quantile level: reg:quantileerror of several alphas
+    VALUES = "values"  # one per target: a multi-target regression
 
 
 # Every objective XGBoost 3.0 has, by what its prediction is (XGBoost's "Learning Task
@@ -107,6 +112,10 @@ class Signature:
     artifact_sha256: str
     # The XGBoost that saved the model.
     xgboost_version: str
+    # A model of several outputs per row: a quantile regression's levels, in the model's order...
+    quantiles: tuple[float, ...] = ()
+    # ...or a multi-target regression's target names, in the model's order. Neither: one output.
+    targets: tuple[str, ...] = ()
     # Records of the example input, each with the model's own score for it ({"record",
     # "score"}): the document's example and the deploy's smoke test. Not part of equality.
     examples: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
@@ -115,7 +124,17 @@ class Signature:
 
     @property
     def answer(self) -> Answer:
+        if self.quantiles:
+            return Answer.QUANTILES
+        if self.targets:
+            return Answer.VALUES
         return OBJECTIVES[self.objective]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The names of a row's several numbers, in the model's order (each quantile's level,
+        or each target's name); none for a model of one number or of class probabilities."""
+        return tuple(map(quantile_name, self.quantiles)) or self.targets
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -123,7 +142,7 @@ class Signature:
 
     @property
     def is_classifier(self) -> bool:
-        return self.answer is not Answer.VALUE
+        return OBJECTIVES[self.objective] is not Answer.VALUE
 
     def to_json(self) -> dict[str, Any]:
         """The file's content; ``from_json`` reads it back."""
@@ -135,6 +154,10 @@ class Signature:
         }
         if self.labels:
             document["labels"] = list(self.labels)
+        if self.quantiles:
+            document["quantiles"] = list(self.quantiles)
+        if self.targets:
+            document["targets"] = list(self.targets)
         document["features"] = [feature_json(feature) for feature in self.features]
         document["examples"] = list(self.examples)
         if self.training is not None:
@@ -153,6 +176,8 @@ class Signature:
             features=tuple(feature_from_json(feature) for feature in raw["features"]),
             objective=raw["objective"],
             labels=tuple(raw.get("labels", ())),
+            quantiles=tuple(raw.get("quantiles", ())),
+            targets=tuple(raw.get("targets", ())),
             artifact_sha256=raw["artifact_sha256"],
             xgboost_version=raw["xgboost_version"],
             examples=tuple(raw.get("examples", ())),
@@ -170,11 +195,14 @@ class Signature:
                 f"objective {self.objective} is not one the built-in container answers "
                 f"(known: {', '.join(sorted(OBJECTIVES))})"
             )
-        expected = _label_count_problem(self.answer, len(self.labels))
+        expected = _label_count_problem(OBJECTIVES[self.objective], len(self.labels))
         if expected:
             return f"{self.objective}: {expected}"
         if len(set(self.labels)) != len(self.labels) or not all(self.labels):
             return "labels must be distinct and not empty"
+        outputs = outputs_problem(self.objective, self.is_classifier, self.quantiles, self.targets)
+        if outputs:
+            return f"{self.objective}: {outputs}"
         if not self.features:
             return "features: the model needs at least one"
         names = self.feature_names
@@ -216,6 +244,10 @@ _FILE_SCHEMA = cs.typed_dict_schema(
         "xgboost_version": cs.typed_dict_field(cs.str_schema(pattern=r"^\d+\.\d+")),
         "objective": cs.typed_dict_field(cs.str_schema()),
         "labels": cs.typed_dict_field(cs.list_schema(cs.str_schema()), required=False),
+        "quantiles": cs.typed_dict_field(
+            cs.list_schema(cs.float_schema(allow_inf_nan=False)), required=False
+        ),
+        "targets": cs.typed_dict_field(cs.list_schema(cs.str_schema()), required=False),
         "features": cs.typed_dict_field(cs.list_schema(FEATURE_SCHEMA)),
         "examples": cs.typed_dict_field(
             cs.list_schema(

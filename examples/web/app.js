@@ -14,7 +14,8 @@ const apiKeyInput = $("api-key");
 const statusLine = $("status");
 const results = $("results");
 
-// [{name, type: "number" | "integer" | "boolean", required, description}], in the model's order.
+// [{name, type: "number" | "integer" | "boolean" | "string", required, description, categories}],
+// in the model's order; a categorical feature is a string of its categories (the enum).
 let features = [];
 
 // The URL and key the form was last built with: a "change" event that changes neither (the
@@ -119,7 +120,13 @@ function describeFeatures(document) {
   const required = new Set(record.required || []);
   return Object.entries(record.properties).map(([name, property]) => {
     const typed = property.anyOf ? property.anyOf.find((option) => option.type !== "null") : property;
-    return { name, type: typed.type, required: required.has(name), description: property.description || "" };
+    return {
+      name,
+      type: typed.type,
+      required: required.has(name),
+      description: property.description || "",
+      categories: typed.enum || null,
+    };
   });
 }
 
@@ -183,9 +190,13 @@ function buildForm(examples) {
     hint.textContent = feature.required ? feature.description : `${feature.description} (may be empty)`;
     label.append(hint);
     let input;
-    if (feature.type === "boolean") {
+    if (feature.type === "boolean" || feature.categories) {
+      // A choice: true or false, or one of the feature's categories by name.
+      const choices = feature.categories
+        ? feature.categories.map((name) => [name, name])
+        : [["true", "true"], ["false", "false"]];
       input = document.createElement("select");
-      for (const [value, text] of [["", "(empty)"], ["true", "true"], ["false", "false"]]) {
+      for (const [value, text] of [["", "(empty)"], ...choices]) {
         const option = document.createElement("option");
         option.value = value;
         option.textContent = text;
@@ -219,9 +230,11 @@ function fieldOf(name) {
   return document.querySelector(`#fields .field[data-feature="${CSS.escape(name)}"]`);
 }
 
-// A value the user typed: a number or a boolean when it reads as one, else the text itself, so
-// that the API (the one validator) says what is wrong with it.
+// A value the user typed or chose: a number or a boolean when it reads as one, else the text
+// itself, so that the API (the one validator) says what is wrong with it.
 function readValue(text, feature) {
+  // A category is its name as it stands, even one that reads as a number ("3" is not the code 3).
+  if (feature.categories) return text === "" ? undefined : text;
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   if (feature.type === "boolean" && ["true", "false"].includes(trimmed.toLowerCase())) {
@@ -295,15 +308,22 @@ async function predict(body, submitButton) {
 }
 
 // A prediction as its model's objective makes it: a label, with a bar per class's probability
-// or the raw score; or a value.
+// or the raw score; a value; or several numbers by name (quantiles, targets) in a table.
 function renderPrediction(prediction, title) {
   const card = document.createElement("article");
   card.className = "prediction";
   const heading = document.createElement("h2");
-  const said = prediction.label !== undefined ? prediction.label : formatNumber(prediction.value);
+  const outputs = namedOutputs(prediction);
+  const said =
+    prediction.label !== undefined
+      ? prediction.label
+      : outputs
+        ? outputs.heading
+        : formatNumber(prediction.value);
   heading.textContent = title ? `${title}: ${said}` : said;
   heading.dataset.label = said;
   card.append(heading);
+  if (outputs) card.append(outputsTable(outputs));
   if (prediction.score !== undefined) {
     const score = document.createElement("p");
     score.className = "detail";
@@ -329,6 +349,42 @@ function renderPrediction(prediction, title) {
     card.append(row);
   }
   results.append(card);
+}
+
+// A model of several outputs answers its numbers by name: quantiles by level, shown in level
+// order whatever order the model has them in; targets by name, as the answer lists them.
+function namedOutputs(prediction) {
+  if (prediction.quantiles) {
+    const rows = Object.entries(prediction.quantiles).sort(([a], [b]) => Number(a) - Number(b));
+    return { heading: "Quantiles", column: "Level", rows };
+  }
+  if (prediction.values) {
+    return { heading: "Targets", column: "Target", rows: Object.entries(prediction.values) };
+  }
+  return null;
+}
+
+function outputsTable(outputs) {
+  const table = document.createElement("table");
+  table.className = "outputs";
+  const head = table.createTHead().insertRow();
+  for (const text of [outputs.column, "Prediction"]) {
+    const cell = document.createElement("th");
+    cell.scope = "col";
+    cell.textContent = text;
+    head.append(cell);
+  }
+  const body = table.createTBody();
+  for (const [name, value] of outputs.rows) {
+    const row = body.insertRow();
+    row.dataset.name = name;
+    const label = document.createElement("th");
+    label.scope = "row";
+    label.textContent = name;
+    row.append(label);
+    row.insertCell().textContent = formatNumber(value);
+  }
+  return table;
 }
 
 function formatNumber(value) {

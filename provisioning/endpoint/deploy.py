@@ -4,6 +4,7 @@ order, with plain arguments (``EndpointRequest``), whatever command or test call
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from provisioning.endpoint.model_resources import (
     ensure_model_and_config,
     ensure_role,
 )
+from provisioning.endpoint.pruning import prune_old_configs
 from provisioning.endpoint.rollout import (
     check_serving,
     ensure_autoscaling,
@@ -26,11 +28,10 @@ from provisioning.endpoint.rollout import (
     smoke_test,
     wait_until_settled,
 )
-from provisioning.endpoint.teardown import prune_old_configs
 from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
 from provisioning.iam_documents import execution_role_policy
 from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
-from provisioning.interrupts import Interrupted, interruptible
+from provisioning.interrupts import Interrupted, interruptible, shielded
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
 from provisioning.plan import Deployment, StepFailed, fail, interrupted
@@ -73,15 +74,50 @@ class EndpointRequest:
     # A Model Registry version's tags for what the deploy makes, and its "<group>/<version>".
     extra_tags: tuple[dict[str, str], ...] = ()
     model_version: str | None = None
+    # The stage's MAX_BODY_BYTES, when the deploy raises it for the model's full batch.
+    max_body_bytes: int | None = None
 
 
 # How long a deploy's lock lasts beyond its longest wait: past it, another run may take over.
 LOCK_MARGIN_MINUTES = 30
 
 
+AGAIN = "the same command deploys again"
+
+
+@dataclass
+class Progress:
+    """The step a run is in, and whether the endpoint serves what it deployed: what it says
+    when it fails or is stopped."""
+
+    step: str
+    serving: bool = False
+
+
 def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) -> int:
     """Exit code: 0 when the endpoint serves the artifact (or the dry run's plan is printed);
-    1 when a step failed (after the rollback), 128 + the signal when one stopped the run."""
+    1 when a step failed (after the rollback), 128 + the signal when one stopped the run.
+    A signal is caught from the first line to the last (the command's main adds the moments
+    before and after)."""
+    progress = Progress("account")
+    try:
+        with interruptible():
+            return _deploy(request, aws, run, progress)
+    except Interrupted as signal:  # outside the lock: nothing of this run's is under way
+        return _stopped(run, progress, signal)
+
+
+def _stopped(run: Deployment, progress: Progress, signal: Interrupted) -> int:
+    if not progress.serving:
+        return interrupted(run, progress.step, signal, AGAIN)
+    run.out(
+        f"INTERRUPTED ({signal.name}) at {progress.step}: the endpoint has the new model "
+        "(nothing to roll back); the same command finishes the rest"
+    )
+    return signal.exit_code
+
+
+def _deploy(request: EndpointRequest, aws: AwsClients, run: Deployment, progress: Progress) -> int:
     artifact = request.model.read_bytes()
     sha256 = hashlib.sha256(artifact).hexdigest()
     try:
@@ -103,40 +139,53 @@ def deploy_endpoint(request: EndpointRequest, aws: AwsClients, run: Deployment) 
     )
     verb = "plan" if run.dry_run else "deploy"
     run.out(f"{verb}: {request.model} (sha256 {sha256[:12]}) to {names.endpoint} in {aws.region}")
-    progress = Progress("upload")
+    progress.step = "upload"
+
+    def steps() -> int:
+        return _undone_on_failure(
+            run,
+            progress,
+            lambda: _steps(request, aws, run, names, image, account, artifact, progress),
+        )
+
     try:
-        with interruptible():
-            ensure_bucket(run, names.bucket, project_tags(), project_bucket=request.bucket is None)
-            if run.dry_run:
-                return _steps(request, aws, run, names, image, account, artifact, progress)
-            lock = EndpointLock(
-                aws.s3,
-                names.bucket,
-                names.endpoint,
-                "deploy_endpoint",
-                request.wait_minutes + LOCK_MARGIN_MINUTES,
-            )
-            progress.step = "lock"
-            with holding(lock, request.break_lock, run.out):
-                code = _steps(request, aws, run, names, image, account, artifact, progress)
-    except Interrupted as signal:
-        return interrupted(run, progress.step, signal, "the same command deploys again")
+        ensure_bucket(run, names.bucket, project_tags(), project_bucket=request.bucket is None)
+        if run.dry_run:
+            return steps()
+        lock = EndpointLock(
+            aws.s3,
+            names.bucket,
+            names.endpoint,
+            "deploy_endpoint",
+            request.wait_minutes + LOCK_MARGIN_MINUTES,
+        )
+        progress.step = "lock"
+        with holding(lock, request.break_lock, run.out):
+            code = steps()
     except LockHeld as held:
         return fail(run, "lock", str(held))
-    except StepFailed as failure:
-        return fail(run, failure.step, failure.reason)
-    except AWS_ERRORS as error:
+    except AWS_ERRORS as error:  # the bucket, or taking the lock: before anything under it
         return fail(run, progress.step, checks.one_line(error))
-    if code == 0 and not run.dry_run:
-        return _point_stage(request, run, names, account, aws.region)
-    return code
+    if code != 0:
+        return code
+    progress.step = f"stage {request.stage}"
+    return _point_stage(request, run, names, account, aws.region)
 
 
-@dataclass
-class Progress:
-    """The step a run is in, for what it says when it fails or is stopped."""
-
-    step: str
+def _undone_on_failure(run: Deployment, progress: Progress, steps: Callable[[], int]) -> int:
+    """Run ``steps``; on a failure or a signal, undo what they made, said in one line. Called
+    inside the endpoint's lock, so that no other run takes it before the undo is done."""
+    try:
+        return steps()
+    except Interrupted as signal:
+        with shielded():  # a second signal cannot move the undo out of the lock
+            return _stopped(run, progress, signal)
+    except StepFailed as failure:
+        with shielded():
+            return fail(run, failure.step, failure.reason)
+    except AWS_ERRORS as error:
+        with shielded():
+            return fail(run, progress.step, checks.one_line(error))
 
 
 def _steps(
@@ -175,8 +224,8 @@ def _steps(
     if run.dry_run:
         run.out(
             f"  write    stage {request.stage}: SAGEMAKER_ENDPOINT_NAME, SAGEMAKER_REGION, "
-            f"MODEL_SIGNATURE, signatures/{request.stage}.json and policy-{request.stage}.json"
-            "  (dry run)"
+            f"MODEL_SIGNATURE{', MAX_BODY_BYTES' if request.max_body_bytes else ''}, "
+            f"signatures/{request.stage}.json and policy-{request.stage}.json  (dry run)"
         )
         return 0
     if request.wait:
@@ -200,6 +249,7 @@ def _steps(
     # The endpoint serves: what this run made is no longer to be undone.
     run.undo.clear()
     run.kept.clear()
+    progress.serving = True
     if request.extra_tags:
         # An endpoint updated in place keeps the tags it was created with: the version now.
         endpoint_arn = aws.sagemaker.describe_endpoint(EndpointName=names.endpoint)["EndpointArn"]
@@ -226,6 +276,8 @@ def _point_stage(
             request.signature,
             request.chalice_config_dir,
             model_version=request.model_version,
+            max_body_bytes=request.max_body_bytes,
+            artifact=request.model,  # its drift baseline ships with the stage
         )
     except (OSError, ValueError) as error:
         run.out(

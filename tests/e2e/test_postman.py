@@ -46,17 +46,19 @@ def run_newman(folder: Path, base_url: str, report: Path, *env_vars: str) -> dic
     return json.loads(report.read_text())["run"]["stats"]
 
 
-@pytest.mark.parametrize("model", ["iris", "diabetes"])
+@pytest.mark.parametrize("model", ["iris", "diabetes", "shop"])
 def test_every_request_and_assertion_in_the_collection_passes(
-    model: str, stack: Stack, diabetes_stack: Stack, tmp_path: Path
+    model: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    # Given the collection for the model a stage serves (Iris's is the committed one)
+    # Given the collection for the model a stage serves (Iris's is the committed one; the shop's
+    # has categorical features, sent by name)
     if model == "iris":
-        folder, served = POSTMAN_DIR, stack
+        folder, served = POSTMAN_DIR, request.getfixturevalue("stack")
     else:
-        folder, served = tmp_path / "postman", diabetes_stack
-        signature = read_signature(diabetes_stack.signature)
-        postman_collection.write(signature, folder, "Diabetes")
+        fixture = request.getfixturevalue(f"{model}_stack")
+        served = fixture[1] if model == "shop" else fixture
+        folder = tmp_path / "postman"
+        postman_collection.write(read_signature(served.signature), folder, model)
     # When newman runs it against that stage
     stats = run_newman(folder, served.proxy_url, tmp_path / "newman.json")
     # Then every request ran and every assertion held
@@ -64,6 +66,10 @@ def test_every_request_and_assertion_in_the_collection_passes(
     assert stats["requests"]["total"] == len(collection["item"])
     assert stats["assertions"]["failed"] == 0
     assert stats["assertions"]["total"] >= 3 * len(collection["item"])
+    if model == "shop":
+        # with a valid name in every example, and an unknown one refused listing the names
+        names = [item["name"] for item in collection["item"]]
+        assert "Error: an unknown category" in names
 
 
 def test_the_collection_passes_against_a_stage_that_signs_in_given_a_token(

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from chalicelib.openapi import openapi_document
 from local_identity import keys
 from local_sagemaker.stack import Stack
 from paths import REPO_ROOT
+from provisioning.clients.typescript import write_types
+from tests.signatures import CATEGORICAL_FEATURES, signature_for
 from tests.support import ENDPOINT_NAME
 
 EXAMPLE = REPO_ROOT / "examples" / "typescript"
@@ -65,3 +68,35 @@ def test_the_client_against_chalice_local(
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "# pass 6" in tested.stdout and "# fail 0" in tested.stdout
+
+
+# A client of a categorical model: the names it may send, and two it may not.
+CATEGORICAL_CLIENT = """import type { components } from "./api";
+
+type Shopper = components["schemas"]["Record"];
+export const ok: Shopper = { temperature: 20.5, color: "blue", size: null };
+// @ts-expect-error a name the model does not know
+export const unknown: Shopper = { temperature: 20.5, color: "purple", size: "M" };
+// @ts-expect-error a category's code in its name's place
+export const code: Shopper = { temperature: 20.5, color: 2, size: "M" };
+"""
+
+
+def test_a_categorical_feature_is_a_union_of_its_names_that_tsc_holds_clients_to(
+    tmp_path: Path,
+) -> None:
+    # Given the types the deploy writes for a model of categorical features (#33)
+    document = openapi_document(signature_for("reg:gamma", CATEGORICAL_FEATURES), 100, 65536)
+    types = write_types(document, tmp_path / "api.d.ts").read_text()
+    # Then each categorical feature is a union of its names
+    assert 'color: "red" | "green" | "blue";' in types
+    # (an optional one too; its document's default of null makes it a key to give, as null)
+    assert 'size: ("S" | "M" | "L" | "XL") | null;' in types
+    # And tsc accepts a name and refuses an unknown name and a code (each @ts-expect-error
+    # is itself an error when nothing is refused there)
+    (tmp_path / "client.ts").write_text(CATEGORICAL_CLIENT)
+    compiled = run([str(BIN / "tsc"), "--noEmit", "--strict", str(tmp_path / "client.ts")])
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    (tmp_path / "client.ts").write_text(CATEGORICAL_CLIENT.replace('"purple"', '"green"'))
+    refused = run([str(BIN / "tsc"), "--noEmit", "--strict", str(tmp_path / "client.ts")])
+    assert "Unused '@ts-expect-error' directive" in refused.stdout

@@ -245,3 +245,37 @@ def test_a_regression_model_gets_its_own_form_and_its_value(browser, diabetes_st
     page.wait_for_function("document.querySelector('#status').textContent.startsWith('400')")
     assert page.inner_text(field_error("age")) == "Input should be a multiple of 1"
     context.close()
+
+
+def test_a_categorical_feature_is_a_select_of_its_names(browser, shop_stack) -> None:  # type: ignore[no-untyped-def]
+    own, stack = shop_stack
+    # Given the page pointed at a stage serving a model of categorical features
+    context, page = open_page(browser, stack.web_origin, stack.proxy_url)
+    # Then each categorical feature is a select of its names, in the model's code order, and
+    # the number stays a text field
+    for name, categories in own.categories.items():
+        options = page.locator(f"{field(name)} option").evaluate_all("o => o.map(x => x.value)")
+        assert options == ["", *categories]
+        assert page.locator(field(name)).evaluate("e => e.tagName") == "SELECT"
+    assert page.locator(field("temperature")).evaluate("e => e.tagName") == "INPUT"
+    # When the user picks a colour and a size and presses Predict
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.method == "POST" else None)
+    page.fill(field("temperature"), "20.5")
+    page.select_option(field("color"), "amber")
+    page.select_option(field("size"), "XL")
+    page.click("#predict")
+    heading = page.locator("#results .prediction h2")
+    heading.wait_for()
+    # Then the names are sent as names, and the label is XGBoost's own for that record
+    assert sent == [{"temperature": 20.5, "color": "amber", "size": "XL"}]
+    (probability,) = own.predict(sent)
+    assert heading.inner_text() == ("stay", "buy")[int(probability > 0.5)]
+    # And an empty size is left out (optional), an empty colour named by its field
+    page.select_option(field("size"), "")
+    page.select_option(field("color"), "")
+    page.click("#predict")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('400')")
+    assert page.inner_text(field_error("color")) == "Field required"
+    assert sent[-1] == {"temperature": 20.5}
+    context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, get_type_hints
 
 import jsonschema
@@ -113,10 +114,21 @@ def test_document_and_validator_agree(document: dict[str, Any], body: Any) -> No
     assert documented_ok == validator_ok
 
 
-@pytest.mark.parametrize("objective", sorted(OBJECTIVES))
+# Models of several outputs (#33): a quantile regression's levels, a multi-target's names.
+SEVERAL = {
+    "quantiles": replace(signature_for("reg:quantileerror"), quantiles=(0.1, 0.5, 0.9)),
+    "targets": replace(signature_for("count:poisson"), targets=("visits", "orders")),
+}
+
+
+def signature_of(kind: str) -> Signature:
+    return SEVERAL[kind] if kind in SEVERAL else signature_for(kind)
+
+
+@pytest.mark.parametrize("objective", [*sorted(OBJECTIVES), *SEVERAL])
 def test_each_objectives_answers_are_what_its_document_says(objective: str) -> None:
     # Given a signature for this objective and the container's answer for three rows
-    signature = signature_for(objective)
+    signature = signature_of(objective)
     reader = AnswerReader(signature)
     scores = container_scores(signature, rows=3)
     payload = json.dumps({"predictions": [{"score": score} for score in scores]}).encode()
@@ -132,6 +144,14 @@ def test_each_objectives_answers_are_what_its_document_says(objective: str) -> N
     assert predict_response_model(signature).model_validate(answer)
     other = {"value": 1.0} if signature.is_classifier else {"label": "cat"}
     assert not validator.is_valid({**answer, "predictions": [{**predictions[0], **other}]})
+    if signature.outputs:
+        # Every output by its name, and no other: one dropped or one more is not the model's
+        (key,) = predictions[0]
+        named = dict(predictions[0][key])
+        fewer = {key: dict(list(named.items())[1:])}
+        more = {key: {**named, "another": 1.0}}
+        for wrong in (fewer, more, {"value": 1.0}):
+            assert not validator.is_valid({**answer, "predictions": [wrong]})
     if signature.is_classifier:
         wrong = {**predictions[0], "label": "not a class"}
         assert not validator.is_valid({**answer, "predictions": [wrong]})
@@ -142,6 +162,10 @@ def container_scores(signature: Signature, rows: int) -> list[Any]:
     answer = signature.answer
     if answer is Answer.PROBABILITIES:
         return [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]][:rows]
+    if answer in (Answer.QUANTILES, Answer.VALUES):
+        return [
+            [-1.5 + row + output for output in range(len(signature.outputs))] for row in range(rows)
+        ]
     if answer is Answer.CLASS_INDEX:
         return [float(i % len(signature.labels)) for i in range(rows)]
     if answer is Answer.POSITIVE_PROBABILITY:
@@ -161,6 +185,6 @@ def test_the_health_dict_mirrors_its_model() -> None:
 
 def test_prediction_dict_has_every_key_any_objective_answers() -> None:
     keys = set()
-    for objective in OBJECTIVES:
-        keys |= set(prediction_model(signature_for(objective)).model_fields)
+    for objective in [*OBJECTIVES, *SEVERAL]:
+        keys |= set(prediction_model(signature_of(objective)).model_fields)
     assert keys == set(get_type_hints(bodies.PredictionBody))

@@ -131,6 +131,14 @@ def test_body_over_the_limit_is_413_before_parsing(
     assert response.status_code == 413
     assert response.json_body["Code"] == "PayloadTooLargeError"
     assert sagemaker.calls == []
+    # The answer says the limit and the stage setting that raises it (#33)
+    from chalicelib import errors, settings
+
+    assert errors.BODY_LIMIT_SETTING == settings.MAX_BODY_BYTES
+    assert response.json_body["Message"] == (
+        "The request body is larger than 65536 bytes, this stage's limit; its MAX_BODY_BYTES "
+        "setting raises it."
+    )
 
 
 HUNDRED_THOUSAND_LEVELS = b"[" * 100_000 + b"]" * 100_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,9 @@ WRONG_ANSWERS = [
     ("multi:softprob", [0.9], "got {'predictions': [{'score': float} x1]}"),
     ("multi:softprob", [[0.5, 0.5]], "model answered 2 scores for 3 classes"),
     ("reg:gamma", [0.5, 0.6], "model answered 2 rows for 1"),
+    # Not a number: a failed model, never a 200 with NaN or Infinity in it
+    ("reg:squarederror", [float("nan")], 'is not {"predictions": [{"score": a number}'),
+    ("binary:logitraw", [float("inf")], 'is not {"predictions": [{"score": a number}'),
 ]
 
 
@@ -156,6 +160,55 @@ def test_an_answer_not_of_the_signatures_objective_is_502_never_a_wrong_label(
     assert response.json_body["Code"] == "BadGatewayError"
     logged = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert said in logged["detail"]
+
+
+# Models of several outputs (#33): the container answers a list per row (serve.py:240-245 at
+# v3.0-5), which the proxy names by the signature. (case, signature, its rows, the predictions)
+SEVERAL = [
+    (
+        "quantiles",
+        replace(signature_for("reg:quantileerror"), quantiles=(0.1, 0.5, 0.9)),
+        [[1.0, 2.5, 4.0], [-0.5, 0.0, 0.25]],
+        [
+            {"quantiles": {"0.1": 1.0, "0.5": 2.5, "0.9": 4.0}},
+            {"quantiles": {"0.1": -0.5, "0.5": 0.0, "0.9": 0.25}},
+        ],
+    ),
+    (
+        "targets",
+        replace(signature_for("reg:squarederror"), targets=("price", "rent")),
+        [[310000.0, 1250.5], [99.5, 0.125]],
+        [
+            {"values": {"price": 310000.0, "rent": 1250.5}},
+            {"values": {"price": 99.5, "rent": 0.125}},
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "signature", "rows", "predictions"), SEVERAL, ids=[s[0] for s in SEVERAL]
+)
+def test_a_model_of_several_outputs_is_answered_by_name(
+    api: Client,
+    serve: Any,
+    case: str,
+    signature: Signature,
+    rows: list[list[float]],
+    predictions: list[dict],
+) -> None:
+    # Given a model of several outputs behind the stage, answering a list per row
+    stubber = serve(signature)
+    csv = b"41.0,52000.5,1,2.5,1.4,3.0,0"
+    expect(stubber, csv + b"\n" + csv, *rows)
+    # When a client posts two records
+    response = post(api, {"instances": [MIXED_RECORD, MIXED_RECORD]})
+    # Then each prediction names every number of its row, in the model's order
+    assert response.status_code == 200, response.body
+    assert response.json_body["predictions"] == predictions
+    # And a row of another length is the model's fault, never a prediction missing a name
+    expect(stubber, csv, rows[0][:-1])
+    assert post(api, MIXED_RECORD).status_code == 502
 
 
 def test_a_signature_that_cannot_be_read_is_503_with_the_reason_logged(
