@@ -3,11 +3,14 @@ say so in one line, instead of dying in a traceback (SIGINT) or without a word (
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Protocol
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -31,9 +34,17 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+def _handles_signals() -> bool:
+    """Only the main thread may set signal handlers (and only it receives signals)."""
+    return threading.current_thread() is threading.main_thread()
+
+
 @contextmanager
 def interruptible() -> Iterator[None]:
     """While inside: SIGINT and SIGTERM raise Interrupted wherever the run is."""
+    if not _handles_signals():
+        yield
+        return
     previous = {signum: signal.signal(signum, _raise) for signum in SIGNALS}
     try:
         yield
@@ -47,6 +58,9 @@ def shielded() -> Iterator[list[int]]:
     """While cleaning up: a signal is noted, not raised, so a second Ctrl-C cannot cut a rollback
     in half (kill -9 still can; a rerun then finishes the job)."""
     received: list[int] = []
+    if not _handles_signals():
+        yield received
+        return
     previous = {
         signum: signal.signal(signum, lambda number, frame: received.append(number))
         for signum in SIGNALS
@@ -58,16 +72,44 @@ def shielded() -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
-def one_line_on_signal(main: Callable[[list[str] | None], int], prog: str) -> Callable[..., int]:
-    """``main`` with Ctrl-C and SIGTERM said in one line, for commands whose every step is whole
-    or not done (the same command does it again): nothing to roll back."""
+class Main(Protocol):
+    """A command's ``main``: its arguments (sys.argv's when None) to its exit code."""
 
-    def run(argv: list[str] | None = None) -> int:
-        try:
-            with interruptible():
-                return main(argv)
-        except Interrupted as stop:
-            print(f"{prog}: {stop.name}: stopped; run the same command again", file=sys.stderr)
-            return stop.exit_code
+    def __call__(self, argv: list[str] | None = None) -> int: ...
 
-    return run
+
+def stops_in_one_line(
+    said: Callable[[Interrupted], str], to_stderr: bool = False
+) -> Callable[[Main], Main]:
+    """A command's ``main`` with Ctrl-C and SIGTERM covered from its first line to its last: a
+    signal that the command's own handling (a rollback, a stopped job) does not catch first ends
+    it in one line, ``said(signal)``, and 128 + the signal, never a traceback (Python's SIGINT)
+    or a silent death (SIGTERM's default)."""
+
+    def wrap(main: Main) -> Main:
+        @functools.wraps(main)
+        def run(argv: list[str] | None = None) -> int:
+            try:
+                with interruptible():
+                    return main(argv)
+            except Interrupted as stop:
+                with shielded():
+                    print(said(stop), file=sys.stderr if to_stderr else sys.stdout)
+                return stop.exit_code
+
+        return run
+
+    return wrap
+
+
+def run_again_on_signal(prog: str) -> Callable[[Main], Main]:
+    """``stops_in_one_line`` for commands whose every step is whole or not done (the same
+    command does it again): nothing to roll back."""
+    return stops_in_one_line(
+        lambda stop: f"{prog}: {stop.name}: stopped; run the same command again", to_stderr=True
+    )
+
+
+def one_line_on_signal(main: Main, prog: str) -> Main:
+    """``main`` wrapped by ``run_again_on_signal(prog)``."""
+    return run_again_on_signal(prog)(main)

@@ -23,6 +23,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from provisioning.checks import AWS_ERRORS, one_line
+
 LOCK_PREFIX = "locks/"
 # What S3 answers when a conditional write or delete finds its condition false (412), or when
 # two conditional writes of one key race (409: "ConditionalRequestConflict": retry).
@@ -158,9 +160,22 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def _give_back(lock: EndpointLock, out: Callable[[str], None]) -> None:
+    """Release ``lock``; when that fails (the network is gone), say so in one line after what
+    the run said, instead of a lock's URL taking the place of the error that ended the run."""
+    try:
+        lock.release()
+    except AWS_ERRORS as error:
+        out(
+            f"  could not give back the lock s3://{lock.bucket}/{lock.key} ({one_line(error)}): "
+            "the next run on this machine takes it over, or rerun with --break-lock"
+        )
+
+
 @contextmanager
 def holding(lock: EndpointLock, break_lock: bool, out: Callable[[str], None]) -> Iterator[None]:
-    """Hold ``lock`` while inside, saying when it was taken over from a run that is gone."""
+    """Hold ``lock`` while inside, saying when it was taken over from a run that is gone. Undo
+    what the run made inside: another run may take the lock the moment it is given back."""
     previous = lock.acquire(break_lock)
     if previous is not None:
         how = "broke" if break_lock else "took over"
@@ -171,4 +186,4 @@ def holding(lock: EndpointLock, break_lock: bool, out: Callable[[str], None]) ->
     try:
         yield
     finally:
-        lock.release()
+        _give_back(lock, out)

@@ -17,8 +17,10 @@ from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.teardown import delete
+from provisioning.interrupts import stops_in_one_line
 
 
+@stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}) before anything was deleted")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.delete_endpoint", description=__doc__.split("\n\n")[0]
@@ -70,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
             bucket=args.bucket,
             break_lock=args.break_lock,
         )
-    except KeyboardInterrupt:
-        print("INTERRUPTED (SIGINT) before anything was deleted")
-        return 130
     except AWS_ERRORS as error:
         print(f"FAILED: {checks.one_line(error)}")
         return 1

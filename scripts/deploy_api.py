@@ -30,10 +30,12 @@ from provisioning.api.stacks import delete_stack, deploy_stack, stack_status
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.model_resources import ensure_bucket
-from provisioning.interrupts import Interrupted, interruptible, shielded
+from provisioning.interrupts import Interrupted, interruptible, shielded, stops_in_one_line
 from provisioning.naming import project_bucket, stack_name
 from provisioning.plan import Deployment, exists
 
+# What a signal outside the stack's deploy leaves: at most a change CloudFormation carries on with.
+RESUME = "stopped; CloudFormation finishes what it was given; run the same command again"
 # CloudFormation's limit for a template passed inline.
 TEMPLATE_BODY_LIMIT = 51_200
 
@@ -160,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+@stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}): {RESUME}")
 def main(argv: list[str] | None = None) -> int:
     arguments = parser()
     args = arguments.parse_args(argv)
@@ -172,9 +175,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.delete:
             return delete_stack(aws.cloudformation, stack_name(args.stage), print)
         return deploy(args, aws, aws.cloudformation, print)
-    except KeyboardInterrupt:
-        print("INTERRUPTED (SIGINT) before the stack was touched")
-        return 130
     except AWS_ERRORS as error:
         print(f"deploy_api failed: {checks.one_line(error)}")
         return 1

@@ -23,7 +23,7 @@ from pathlib import Path
 from artifacts.importing import ImportRefused
 from paths import MODEL_ARTIFACT
 from provisioning import checks
-from provisioning.interrupts import one_line_on_signal
+from provisioning.interrupts import run_again_on_signal
 from provisioning.model_registry import GROUP_NAME
 from scripts import register_model
 from training import hyperparameters as hp
@@ -154,6 +154,7 @@ def problem_with(args: argparse.Namespace) -> str | None:
     return None
 
 
+@run_again_on_signal(PROG)
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     problem = problem_with(args)
@@ -204,4 +205,4 @@ def register(options: Options, published: Published) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(one_line_on_signal(main, PROG)())
+    sys.exit(main())
