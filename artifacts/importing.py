@@ -13,17 +13,21 @@ from artifacts.binding import shape_problem
 from artifacts.booster import BoosterFacts, booster_facts, load_booster
 from artifacts.example_input import Example, ExampleError
 from artifacts.model_file import ModelFile, ModelFileError, read_model_file
+from artifacts.outputs import OutputsError, checked_outputs, multi_label_problem
 from artifacts.packaging import (
     deterministic_tar_gz,
     sha256,
     signature_path_for,
     signature_text,
 )
-from lambda_code import predictor
+from lambda_code import drift, predictor
 from lambda_code import signature as sig
 from provisioning.files import write_atomically
 from provisioning.images import DEFAULT_XGBOOST_VERSION, container_xgboost, newer_than
 from serving.model import XGBoostModel
+from watch.baseline_data import BaselineDataError
+from watch.baseline_files import baseline_files, foreign_baseline
+from watch.baseline_maker import baseline_from_csv
 
 
 class ImportRefused(ValueError):
@@ -41,6 +45,8 @@ class Imported:
     signature_path: Path
     # The artifact's bytes: what ``write_import`` writes.
     content: bytes = b""
+    # The model's drift baseline (watch.baseline_maker), written beside the signature.
+    baseline: drift.Baseline | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,10 @@ def refuse_objective(facts: BoosterFacts) -> None:
             f"the model's objective {facts.objective} is not one the built-in container answers "
             f"(it answers {', '.join(sorted(sig.OBJECTIVES))})"
         )
-    if facts.num_target != 1:
-        raise ImportRefused(
-            f"the model answers {facts.num_target} numbers per row (several quantiles or "
-            "targets); the proxy serves one value per row, or one probability per class"
-        )
+    try:
+        multi_label_problem(facts)
+    except OutputsError as error:
+        raise ImportRefused(str(error)) from None
 
 
 def refuse_version(model: ModelFile, container_version: str) -> None:
@@ -128,12 +133,15 @@ def build_signature(
     training: dict[str, Any] | None = None,
     described: dict[str, sig.Feature] | None = None,
     typing: Typing | None = None,
+    targets: tuple[str, ...] | None = None,
 ) -> sig.Signature:
     """The signature: features in the model's order, typed by the booster and the example (or as
-    ``described``: the same feature with bounds and a description, Iris's), bound to the
+    ``described``: the same feature with bounds and a description, Iris's), its outputs
+    (quantile levels, or ``targets``' names for a model of several targets), bound to the
     artifact."""
     typing = typing or Typing()
     try:
+        quantiles, target_names = checked_outputs(facts, targets)
         order = example_input.model_order(example, facts.feature_names, facts.num_features)
         kinds = facts.feature_types or (None,) * len(order)
         categories = cats.checked_categories(
@@ -146,13 +154,15 @@ def build_signature(
             )
             for name, kind in zip(order, kinds, strict=True)
         ]
-    except (ExampleError, cats.CategoriesError) as error:
+    except (ExampleError, cats.CategoriesError, OutputsError) as error:
         raise ImportRefused(str(error)) from None
     features = tuple((described or {}).get(feature.name, feature) for feature in inferred)
     bare = sig.Signature(
         features=features,
         objective=facts.objective,
         labels=labels,
+        quantiles=quantiles,
+        targets=target_names,
         artifact_sha256=sha256(artifact),
         xgboost_version=model.version_text,
         training=training,
@@ -188,8 +198,11 @@ def prepare_import(
     artifact_path: Path,
     container_version: str = DEFAULT_XGBOOST_VERSION,
     typing: Typing | None = None,
+    targets: tuple[str, ...] | None = None,
+    baseline_data: Path | None = None,
 ) -> Imported:
-    """Check everything and make the artifact and its signature, writing nothing."""
+    """Check everything and make the artifact, its signature and its baseline (on
+    ``baseline_data``, else on the example), writing nothing."""
     try:
         model = read_model_file(model_path)
         refuse_version(model, container_version)
@@ -208,8 +221,15 @@ def prepare_import(
         checked_labels(facts, labels),
         XGBoostModel(booster),
         typing=typing,
+        targets=targets,
     )
-    return Imported(signature, artifact_path, signature_path_for(artifact_path), artifact)
+    try:
+        baseline = baseline_from_csv(
+            signature, XGBoostModel(booster), baseline_data or example_path
+        )
+    except BaselineDataError as error:
+        raise ImportRefused(f"baseline: {error}") from None
+    return Imported(signature, artifact_path, signature_path_for(artifact_path), artifact, baseline)
 
 
 def write_import(imported: Imported, force: bool = False) -> None:
@@ -220,12 +240,23 @@ def write_import(imported: Imported, force: bool = False) -> None:
         imported.artifact: imported.content,
         imported.signature_path: signature_text(imported.signature).encode("utf-8"),
     }
-    for target, content in outputs.items():
-        if not force and target.exists() and (target.is_dir() or target.read_bytes() != content):
-            raise OverwriteRefused(
-                f"{target} exists and belongs to another model: pass --force to replace it, or "
-                "--output to write elsewhere"
-            )
+    foreign = next(
+        (
+            target
+            for target, content in outputs.items()
+            if target.exists() and (target.is_dir() or target.read_bytes() != content)
+        ),
+        None,
+    )
+    if foreign is None and imported.baseline is not None:
+        foreign = foreign_baseline(imported.signature_path, imported.baseline)
+    if foreign and not force:
+        raise OverwriteRefused(
+            f"{foreign} exists and belongs to another model: pass --force to replace it, or "
+            "--output to write elsewhere"
+        )
+    if imported.baseline is not None:  # after the signature, as the signature after the artifact
+        outputs.update(baseline_files(imported.baseline, imported.signature_path))
     # The artifact first: a signature never names an artifact that is not there.
     for target, content in outputs.items():
         write_atomically(target, content)
@@ -239,11 +270,12 @@ def import_model(
     container_version: str = DEFAULT_XGBOOST_VERSION,
     typing: Typing | None = None,
     force: bool = False,
+    targets: tuple[str, ...] | None = None,
 ) -> Imported:
     """Check everything, then write ``artifact_path`` and its signature; on any refusal, write
     nothing."""
     imported = prepare_import(
-        model_path, example_path, labels, artifact_path, container_version, typing
+        model_path, example_path, labels, artifact_path, container_version, typing, targets
     )
     write_import(imported, force)
     return imported

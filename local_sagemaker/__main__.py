@@ -11,6 +11,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from artifacts.binding import BindingError, bound_signature
+from local_sagemaker.capture import CaptureWriter
 from local_sagemaker.runtime_api import DEFAULT_REGION, RuntimeApi
 from local_sagemaker.stack import local_stage_variables
 from paths import MODEL_ARTIFACT
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default: 8080)")
     parser.add_argument(
+        "--capture-dir",
+        type=Path,
+        help="capture every answered invocation into this folder, as data capture writes to S3 "
+        "(DIR/capture/<endpoint>/<artifact sha256>/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl): "
+        "read it with python -m scripts.drift_report --capture DIR",
+    )
+    parser.add_argument(
         "--region",
         default=DEFAULT_REGION,
         help="region used in ARNs and messages (default: us-east-1)",
@@ -60,14 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     # As SageMaker would load any artifact, but this stand-in serves what the proxy will ask of
     # it: a signature made for another model answers 200 with wrong labels, so it is refused.
     try:
-        bound_signature(args.model, args.signature)
+        signature = bound_signature(args.model, args.signature)
     except BindingError as error:
         print(f"local endpoint: refused: {error}", file=sys.stderr)
         return 2
     model = XGBoostModel.from_artifact(args.model)
     names = args.endpoint_names or [local_stage_variables()["SAGEMAKER_ENDPOINT_NAME"]]
+    capture = (
+        CaptureWriter(args.capture_dir, signature.artifact_sha256) if args.capture_dir else None
+    )
     app = RuntimeApi(
-        model, names, region=args.region, variant_names=args.variant_names or [VARIANT_NAME]
+        model,
+        names,
+        region=args.region,
+        variant_names=args.variant_names or [VARIANT_NAME],
+        capture=capture,
     )
     server = make_server(args.host, args.port, app, threaded=True)
 

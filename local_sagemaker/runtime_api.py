@@ -23,6 +23,7 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from local_sagemaker.capture import CaptureWriter
 from provisioning.naming import VARIANT_NAME
 from serving.container import BUILT_IN_INPUTS, ContainerApp
 from serving.invocations import RoutedApp
@@ -56,8 +57,11 @@ class RuntimeApi(RoutedApp):
         endpoint_names: Iterable[str],
         region: str = DEFAULT_REGION,
         variant_names: Iterable[str] = (VARIANT_NAME,),
+        capture: CaptureWriter | None = None,
     ):
         self.container = ContainerApp.serving(model, BUILT_IN_INPUTS)
+        # Data capture, when asked for: every answered invocation, as SageMaker writes it.
+        self.capture = capture
         self.statuses = dict.fromkeys(endpoint_names, "InService")
         self.variant_names = tuple(variant_names) or (VARIANT_NAME,)
         self.region = region
@@ -119,6 +123,12 @@ class RuntimeApi(RoutedApp):
                 ),
             )
         response.headers["x-Amzn-Invoked-Production-Variant"] = variant
+        if self.capture is not None:
+            self.capture.capture(
+                name, variant, request.get_data(), request.content_type or "",
+                response.get_data(), response.content_type or "",
+                request.headers.get("X-Amzn-SageMaker-Inference-Id"),
+            )  # fmt: skip
         return response
 
     # -- control plane (json 1.1 protocol) -----------------------------------

@@ -171,15 +171,21 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    model_tar: Path, layout: Layout, signature: Path | None = None, sign_in: bool = False
+    model_tar: Path,
+    layout: Layout,
+    signature: Path | None = None,
+    sign_in: bool = False,
+    capture_dir: Path | None = None,
 ) -> Iterator[Stack]:
     """Start everything, wait until each process answers, and stop them all on the way out.
     The stand-in serves ``model_tar`` and every `chalice local` validates by its signature
     (``signature``, else the one beside it), given as MODEL_SIGNATURE: the local stage
     leaves that variable to the process (a stage variable would override it). ``sign_in``:
     the local issuer runs too, and every stage that does not say otherwise checks its tokens
-    (AUTH_* given to the processes the same way)."""
+    (AUTH_* given to the processes the same way). ``capture_dir``: the stand-in captures every
+    answered invocation there, as data capture writes to S3 (``local_sagemaker.capture``)."""
     signature = (signature or signature_path_for(model_tar)).resolve()
+    capture = ["--capture-dir", str(capture_dir.resolve())] if capture_dir else []
 
     def log(name: str) -> Path | None:
         return layout.log_dir / f"{name}.log" if layout.log_dir else None
@@ -208,7 +214,7 @@ def running_stack(
                 "-m", "local_sagemaker", "--model", str(model_tar), "--signature", str(signature),
                 "--port", str(layout.endpoint_port),
                 "--endpoint-name", variables["SAGEMAKER_ENDPOINT_NAME"],
-                *variants,
+                *variants, *capture,
             ),
             REPO_ROOT,
             f"{endpoint_url}/",  # any answer will do: the stand-in serves only AWS's routes

@@ -4,23 +4,22 @@ metadata, and the approval status that decides what may be deployed.
 
 The artifact and its signature are stored by content (``models/<group>/<sha256>/``) in the
 project's bucket, so a version names exactly the bytes it was registered with; deploying a
-version fetches both and checks them against each other and against the metadata."""
+version fetches both and checks them against each other and against the metadata
+(``registered_models``)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import subprocess
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import SIGNATURE_SUFFIX, signature_text
 from lambda_code import signature as sig
-from paths import BUILD_DIR, REPO_ROOT
+from paths import REPO_ROOT
 from provisioning.aws import project_tags
-from provisioning.files import write_atomically
+from provisioning.signature_contract import contract_sha256
 
 # ModelPackageGroupName's pattern and length (API_CreateModelPackageGroup).
 GROUP_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -30,6 +29,11 @@ APPROVED, PENDING, REJECTED = "Approved", "PendingManualApproval", "Rejected"
 SHA_KEY = "artifact-sha256"
 SIGNATURE_KEY = "signature-s3-uri"
 SIGNATURE_SHA_KEY = "signature-sha256"
+# The sha256 of the signature's contract (signature_contract): equal when clients see one API.
+CONTRACT_KEY = "signature-contract-sha256"
+# The model's drift baseline (watch.baseline_files), stored beside the signature, when it has one.
+BASELINE_KEY = "baseline-s3-uri"
+BASELINE_SHA_KEY = "baseline-sha256"
 OBJECTIVE_KEY = "objective"
 XGBOOST_KEY = "xgboost-version"
 COMMIT_KEY = "git-commit"
@@ -37,8 +41,6 @@ METRIC_PREFIX = "metric:"
 # Tags of what a version's deploy makes (model, config, endpoint): which version serves.
 GROUP_TAG = "model-package-group"
 VERSION_TAG = "model-package-version"
-# Where deploying a version puts its artifact and signature on this machine.
-FETCHED_DIR = BUILD_DIR / "registry"
 
 
 class RegistryRefused(ValueError):
@@ -179,39 +181,6 @@ def chosen_version(
     return approved[-1]
 
 
-def fetch(s3: Any, version: ModelVersion, folder: Path = FETCHED_DIR) -> tuple[Path, sig.Signature]:
-    """The version's artifact and signature, downloaded and checked: the bytes the version
-    names, and a signature made for them that this proxy can serve."""
-    target = folder / version.group / str(version.version)
-    artifact_path = target / "model.tar.gz"
-    signature_path = target / ("model" + SIGNATURE_SUFFIX)
-    artifact = _read(s3, version.model_data_url)
-    if hashlib.sha256(artifact).hexdigest() != version.sha256:
-        raise RegistryRefused(
-            f"{version.model_data_url} is not the artifact {version.group} version "
-            f"{version.version} was registered with (sha256 {version.sha256[:12]}...)"
-        )
-    signature_bytes = _read(s3, version.metadata.get(SIGNATURE_KEY, ""))
-    if hashlib.sha256(signature_bytes).hexdigest() != version.metadata.get(SIGNATURE_SHA_KEY):
-        raise RegistryRefused(f"{version.group} version {version.version}'s signature changed")
-    write_atomically(artifact_path, artifact)
-    write_atomically(signature_path, signature_bytes)
-    try:
-        signature = bound_signature(artifact_path, signature_path)
-    except BindingError as error:
-        raise RegistryRefused(
-            f"{version.group} version {version.version} cannot be served by this proxy: {error}"
-        ) from None
-    return artifact_path, signature
-
-
-def _read(s3: Any, url: str) -> bytes:
-    match = re.fullmatch(r"s3://([^/]+)/(.+)", url)
-    if not match:
-        raise RegistryRefused(f"{url!r} is not an S3 object")
-    return bytes(s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read())
-
-
 @dataclass(frozen=True)
 class Registration:
     group: str
@@ -222,6 +191,9 @@ class Registration:
     metrics: dict[str, str]
     status: str = PENDING
     description: str = ""
+    # The model's files beside its signature by name (the baseline, and the same in Model
+    # Monitor's formats: watch.baseline_files), stored beside it; the first is the baseline.
+    baseline_files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -251,13 +223,19 @@ def register(sagemaker: Any, s3: Any, registration: Registration, out: Any = pri
     signature_bytes = signature_text(signature).encode()
     artifact_key = registration.prefix + "model.tar.gz"
     signature_key = registration.prefix + "model" + SIGNATURE_SUFFIX
-    for key, body in ((artifact_key, registration.artifact), (signature_key, signature_bytes)):
+    uploads = {artifact_key: registration.artifact, signature_key: signature_bytes}
+    uploads.update(
+        {registration.prefix + name: body for name, body in registration.baseline_files.items()}
+    )
+    for key, body in uploads.items():
         s3.put_object(Bucket=registration.bucket, Key=key, Body=body, ServerSideEncryption="AES256")
     out(f"  uploaded s3://{registration.bucket}/{registration.prefix}")
     metadata = {
         SHA_KEY: signature.artifact_sha256,
         SIGNATURE_KEY: f"s3://{registration.bucket}/{signature_key}",
         SIGNATURE_SHA_KEY: hashlib.sha256(signature_bytes).hexdigest(),
+        CONTRACT_KEY: contract_sha256(signature),
+        **_baseline_metadata(registration),
         OBJECTIVE_KEY: signature.objective,
         XGBOOST_KEY: signature.xgboost_version,
         COMMIT_KEY: git_commit(),
@@ -287,6 +265,16 @@ def register(sagemaker: Any, s3: Any, registration: Registration, out: Any = pri
     return version
 
 
+def _baseline_metadata(registration: Registration) -> dict[str, str]:
+    if not registration.baseline_files:
+        return {}
+    name, body = next(iter(registration.baseline_files.items()))
+    return {
+        BASELINE_KEY: f"s3://{registration.bucket}/{registration.prefix}{name}",
+        BASELINE_SHA_KEY: hashlib.sha256(body).hexdigest(),
+    }
+
+
 def set_status(sagemaker: Any, group: str, version: int, status: str, reason: str) -> ModelVersion:
     every = versions(sagemaker, group) if group_exists(sagemaker, group) else []
     named = next((v for v in every if v.version == version), None)
@@ -301,46 +289,3 @@ def set_status(sagemaker: Any, group: str, version: int, status: str, reason: st
         CustomerMetadataProperties=named.metadata,
     )
     return ModelVersion.described(sagemaker.describe_model_package(ModelPackageName=named.arn))
-
-
-def serving(sagemaker: Any, group: str) -> dict[int, list[str]]:
-    """Which endpoints serve which version of the group (by the tags a version's deploy puts on
-    the endpoint's model)."""
-    served: dict[int, list[str]] = {}
-    pages = sagemaker.get_paginator("list_endpoints").paginate()
-    for endpoint in (item for page in pages for item in page["Endpoints"]):
-        name = endpoint["EndpointName"]
-        try:
-            config = sagemaker.describe_endpoint_config(
-                EndpointConfigName=sagemaker.describe_endpoint(EndpointName=name)[
-                    "EndpointConfigName"
-                ]
-            )
-            model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
-            tags = {
-                tag["Key"]: tag["Value"]
-                for tag in sagemaker.list_tags(ResourceArn=model["ModelArn"]).get("Tags", [])
-            }
-        except sagemaker.exceptions.ClientError:
-            continue  # going away while we look
-        if tags.get(GROUP_TAG) == group and tags.get(VERSION_TAG, "").isdigit():
-            served.setdefault(int(tags[VERSION_TAG]), []).append(name)
-    return served
-
-
-def version_serving(sagemaker: Any, endpoint: str, group: str) -> int | None:
-    """The version of ``group`` the endpoint serves now, or None."""
-    for version, endpoints in serving(sagemaker, group).items():
-        if endpoint in endpoints:
-            return version
-    return None
-
-
-def describe(version: ModelVersion, endpoints: list[str]) -> str:
-    metrics = ", ".join(f"{k}={v}" for k, v in sorted(version.metrics.items())) or "-"
-    return (
-        f"{version.version:>4}  {version.status:<22}  {version.metadata.get(OBJECTIVE_KEY, '?'):<18}  "
-        f"{version.sha256[:12]}  {metrics}  commit {version.metadata.get(COMMIT_KEY, '?')[:12]}"
-        + (f"  serving: {', '.join(endpoints)}" if endpoints else "")
-        + (f"  ({version.approval_description})" if version.approval_description else "")
-    )

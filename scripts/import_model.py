@@ -4,10 +4,12 @@ artifact the built-in container loads and the signature the proxy validates by.
     python -m scripts.import_model --model model.ubj --example example.csv --labels no,yes
     python -m scripts.import_model --model shop.ubj --example shop.csv \
         --categories color=red,green,blue --integer visits
+    python -m scripts.import_model --model prices.ubj --example houses.csv --targets price,rent
 
 Prints the signature it is about to write (a line per feature), then writes build/model.tar.gz (exactly one member, xgboost-model: the model's own bytes) and
 build/model.signature.json (features, their types, which may be missing, the objective, the
-class labels, examples with the model's own answers), bound to the artifact by its sha256.
+class labels or the several outputs' names, examples with the model's own answers), bound to the
+artifact by its sha256.
 Refuses, writing nothing, what the proxy could not serve faithfully.
 """
 
@@ -32,6 +34,10 @@ from artifacts.signature_table import signature_table
 from lambda_code import settings
 from lambda_code import signature as sig
 from provisioning.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
+from watch.baseline_files import baseline_path_for
+
+# Below this many rows a baseline's bins say little: the import says so.
+FEW_BASELINE_ROWS = 1000
 
 
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +103,23 @@ def parser() -> argparse.ArgumentParser:
         "included; a final newline ends the last, a CRLF line's CR is its ending)",
     )
     p.add_argument(
+        "--targets",
+        metavar="NAME,...",
+        help="a multi-target regression's target names in the model's order, comma-separated "
+        '(default: target_0,target_1,...); the API answers {"values": {name: number}}. A '
+        "quantile regression of several quantile_alpha needs none: its answer is "
+        '{"quantiles": {"0.1": number, ...}}, by the levels the model records',
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DATA.csv",
+        help="data to make the drift baseline of (default: the example): a CSV written as the "
+        "example is, with more rows, like the traffic the model will see (a few thousand); "
+        "other columns, the label say, are left out. scripts.drift_report compares the "
+        "endpoint's capture with it",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="replace an artifact or signature that belongs to another model (exit 1 without)",
@@ -152,8 +175,16 @@ def prepared(args: argparse.Namespace) -> Imported:
     if args.labels is not None and args.labels_file is not None:
         raise ImportRefused("give the class labels with --labels or --labels-file, not both")
     labels = labels_from_file(args.labels_file) if args.labels_file else labels_from(args.labels)
+    targets = tuple(args.targets.split(",")) if args.targets is not None else None
     return prepare_import(
-        args.model, args.example, labels, args.output, args.xgboost_version, typing_from(args)
+        args.model,
+        args.example,
+        labels,
+        args.output,
+        args.xgboost_version,
+        typing_from(args),
+        targets,
+        baseline_data=args.baseline,
     )
 
 
@@ -168,12 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"import_model: refused: {error}", file=sys.stderr)
         return 2
     signature = imported.signature
-    kind = (
-        f"classifier of {len(signature.labels)} classes ({', '.join(signature.labels)})"
-        if signature.is_classifier
-        else "a model that predicts a value"
-    )
-    print(f"model:     {signature.objective}, {kind}")
+    print(f"model:     {signature.objective}, {model_kind(signature)}")
     print(f"features:  {len(signature.features)}")
     for line in signature_table(signature.features):
         print(f"  {line}")
@@ -184,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"artifact:  {imported.artifact} sha256={signature.artifact_sha256}")
     print(f"signature: {imported.signature_path}")
+    if imported.baseline is not None:
+        source = args.baseline or args.example
+        print(
+            f"baseline:  {baseline_path_for(imported.signature_path)} ({imported.baseline.rows} rows of {source})"
+        )
+        if imported.baseline.rows < FEW_BASELINE_ROWS:
+            print("           few rows for a baseline: pass --baseline DATA.csv with more")
     answer = signature.examples[0]["score"] if signature.examples else None
     print(f"example:   first row -> {answer!r} (what the smoke test expects back)")
     note = batch_note(signature)
@@ -191,6 +224,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batches:   {note}")
     print(f"next:      python -m scripts.run_local --model {imported.artifact}")
     return 0
+
+
+def model_kind(signature: sig.Signature) -> str:
+    """What the model answers per row, in words."""
+    if signature.is_classifier:
+        return f"classifier of {len(signature.labels)} classes ({', '.join(signature.labels)})"
+    if signature.quantiles:
+        return f"a model that predicts the quantiles {', '.join(signature.outputs)}"
+    if signature.targets:
+        names = ", ".join(signature.targets)
+        return f"a model that predicts {len(signature.targets)} targets ({names})"
+    return "a model that predicts a value"
 
 
 def batch_note(signature: sig.Signature) -> str | None:

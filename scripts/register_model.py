@@ -5,8 +5,9 @@
 Makes the model package group when it is missing, stores the artifact and its signature by their
 content in the project's bucket, and adds a version: the container image, the content types it
 takes and answers, and in its metadata the signature, the artifact's sha256, the objective, your
-metrics and the git commit. The version waits for approval (PendingManualApproval) unless
---approve says otherwise. Registering the same artifact again adds nothing.
+metrics and the git commit; the drift baseline beside the signature goes with it. The version
+waits for approval (PendingManualApproval) unless --approve says otherwise. Registering the same
+artifact again adds nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import sys
 from pathlib import Path
 
 from artifacts.binding import BindingError, bound_signature
+from artifacts.packaging import SIGNATURE_SUFFIX, signature_path_for
+from lambda_code import drift
+from lambda_code import signature as sig
 from paths import MODEL_ARTIFACT
 from provisioning import checks
 from provisioning.aws import AwsClients, project_tags
@@ -28,7 +32,7 @@ from provisioning.images import (
     check_xgboost_version,
     xgboost_image_uri,
 )
-from provisioning.interrupts import Interrupted, interruptible
+from provisioning.interrupts import Interrupted, interruptible, stops_in_one_line
 from provisioning.model_registry import (
     APPROVED,
     GROUP_NAME,
@@ -39,6 +43,10 @@ from provisioning.model_registry import (
 )
 from provisioning.naming import project_bucket
 from provisioning.plan import Deployment, fail, interrupted
+from watch.baseline_files import MAKE_BASELINE, baseline_files, baseline_path_for
+
+# Registering the same artifact again adds nothing.
+AGAIN = "the same command registers again"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -70,6 +78,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def stored_baseline(signature_path: Path, signature: sig.Signature) -> dict[str, bytes]:
+    """The model's baseline files, by the names they are stored under beside the version's
+    signature, when a baseline lies beside its signature; BaselineError (a ValueError) when
+    that one is not the model's."""
+    path = baseline_path_for(signature_path)
+    if not path.is_file():
+        return {}
+    baseline = drift.bound_baseline(drift.read_baseline(path), signature)
+    files = baseline_files(baseline, Path("model" + SIGNATURE_SUFFIX))
+    return {name.name: body for name, body in files.items()}
+
+
+@stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}): stopped; {AGAIN}")
 def main(argv: list[str] | None = None) -> int:
     arguments = parser()
     args = arguments.parse_args(argv)
@@ -83,11 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     elif len(args.description) > 1000:
         problem = "--description is longer than 1000 characters"
     problem = problem or checks.artifact(args.model)
+    stored: dict[str, bytes] = {}
     try:
         metrics = parse_metrics(args.metric)
         signature = None if problem else bound_signature(args.model, args.signature)
         if signature is not None and not args.image:
             check_xgboost_version(args.xgboost_version, signature.xgboost_version)
+        if signature is not None:
+            stored = stored_baseline(args.signature or signature_path_for(args.model), signature)
     except (ValueError, BindingError, UnsupportedVersion) as error:
         problem = problem or str(error)
     if problem or signature is None:
@@ -119,14 +143,19 @@ def main(argv: list[str] | None = None) -> int:
                 metrics=metrics,
                 status=APPROVED if args.approve else PENDING,
                 description=args.description,
+                baseline_files=stored,
             )
             version = register(aws.sagemaker, aws.s3, registration, run.out)
     except Interrupted as stop:
-        return interrupted(run, step, stop, "the same command registers again")
+        return interrupted(run, step, stop, AGAIN)
     except AWS_ERRORS as error:
         return fail(run, step, checks.one_line(error))
     run.undo.clear()
     print(f"version: {version.arn} ({version.status})")
+    if not stored:
+        print(
+            f"note:    no drift baseline beside the signature, so the version has none: {MAKE_BASELINE}"
+        )
     if version.status != APPROVED:
         print(
             f"next:    python -m scripts.model_versions approve --group {args.group} "

@@ -57,6 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         help="its signature (default: beside it, <name>.signature.json)",
     )
     parser.add_argument(
+        "--capture-dir",
+        type=Path,
+        metavar="DIR",
+        help="capture every answered invocation into DIR as an endpoint's data capture writes "
+        "to S3; then `python -m scripts.drift_report --stage local --capture DIR` compares it "
+        "with the model's baseline",
+    )
+    parser.add_argument(
         "--sign-in",
         action="store_true",
         help="also run the local token issuer, and have the proxy accept only its tokens: the "
@@ -100,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_on_signal)
     example = json.dumps(signature.examples[0]["record"]) if signature.examples else "{...}"
     try:
-        with running_stack(model, layout, args.signature, sign_in=args.sign_in) as stack:
+        with running_stack(
+            model, layout, args.signature, sign_in=args.sign_in, capture_dir=args.capture_dir
+        ) as stack:
             print(
                 f"\nThe proxy serves {model} ({signature.objective}, "
                 f"{len(signature.features)} features). Try:\n\n"
@@ -111,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 + demo_page_query(stack.proxy_url, stack.issuer_url)
                 + f"\nand the API's live reference: {stack.web_origin}/api.html?"
                 + urlencode({"api": stack.proxy_url})
+                + (_capture_help(args.capture_dir) if args.capture_dir else "")
                 + "\n\nCtrl-C stops everything.\n",
                 flush=True,
             )
@@ -156,6 +167,14 @@ def _taken_or_repeated(chosen: dict[str, int | None]) -> str | None:
                 + f": stop it, or choose another port with {flag}"
             )
     return None
+
+
+def _capture_help(capture_dir: Path) -> str:
+    return (
+        f"\n\nEvery answered invocation is captured into {capture_dir}; compare it with the "
+        "model's baseline:\n  .venv/bin/python -m scripts.drift_report --stage local "
+        f"--capture {capture_dir}"
+    )
 
 
 def _signed_in_help(issuer_url: str) -> str:

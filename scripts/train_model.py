@@ -3,7 +3,8 @@ Iris CSV through ``train_job --local``'s path (channels, the built-in algorithm'
 the import).
 
 Writes ``build/model.tar.gz`` (exactly one member, ``xgboost-model``, as the container saves it)
-and its signature, ``build/model.signature.json``, with bounds a flower's measurements keep. The
+and its signature, ``build/model.signature.json``, with bounds a flower's measurements keep, and
+its drift baseline on the training split, ``build/model.baseline.json``. The
 proxy ships the same signature as ``chalicelib/signatures/iris.json`` (a test holds the two
 together).
 """
@@ -25,6 +26,8 @@ from training.local import channel_matrix, train_channels
 from training.manifest import Manifest, cell
 from training.prepare import prepare
 from training.result import servable, write_servable
+from watch.baseline_data import channel_rows
+from watch.baseline_files import baseline_path_for
 
 # Physically plausible bounds for a flower measured in cm: the API rejects values
 # outside them. Iris measurements in the data set lie between 0.1 and 7.9 cm.
@@ -98,6 +101,8 @@ def write_artifacts(
         )  # fmt: skip
         validation = channel_matrix(prepared.channels.validation)
         accuracy = held_out_accuracy(trained.booster.predict(validation), validation.get_label())
+        # The drift baseline is made of the rows the model was trained on.
+        training_rows = channel_rows(prepared.channels.train, len(features))
     x = load_iris().data
     manifest = Manifest(
         **{
@@ -114,7 +119,12 @@ def write_artifacts(
         "rounds": rounds,
     }
     made = servable(
-        trained.model_bytes, manifest, training, {name: iris_feature(name) for name in features}
+        trained.model_bytes,
+        manifest,
+        training,
+        {name: iris_feature(name) for name in features},
+        baseline_rows=training_rows,
+        baseline_source="Iris (scikit-learn), the training split",
     )
     write_servable(artifact_path, made, force)
     return made.signature
@@ -149,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out accuracy: {signature.training['held_out_accuracy']:.4f}")
     print(f"artifact: {args.output} sha256={signature.artifact_sha256}")
     print(f"signature: {signature_path_for(args.output)}")
+    print(f"baseline: {baseline_path_for(args.output)}")
     return 0
 
 

@@ -156,6 +156,7 @@ def run_in_sagemaker(options: Options, out: Callable[[str], None] = print) -> Pu
     return publish(
         options, prepared.manifest, model_bytes(artifact), final_metrics(description),
         prepared.hyperparameters, f"by SageMaker training job {description['TrainingJobArn']}", out,
+        train_channel=prepared.channels.train,
     )  # fmt: skip
 
 

@@ -103,4 +103,5 @@ def run_local(options: Options, out: Callable[[str], None] = print) -> Published
         values,
         TRAINED_HERE,
         out,
+        train_channel=prepared.channels.train,
     )

@@ -10,6 +10,8 @@ from lambda_code import signature as sig
 from training.manifest import Manifest
 from training.options import Options
 from training.result import servable, write_servable
+from watch.baseline_data import channel_rows
+from watch.baseline_files import MAKE_BASELINE, baseline_path_for
 
 # SageMaker adds it to a tuning job's training jobs; it is not the model's.
 TUNING_ONLY = ("_tuning_objective_metric",)
@@ -31,9 +33,11 @@ def publish(
     hyperparameters: dict[str, str],
     trained_by: str,
     out: Callable[[str], None] = print,
+    train_channel: Path | None = None,
 ) -> Published:
     """Import the model as scripts.import_model would, with the data's features and classes,
-    and write it (never over another model's files without --force)."""
+    and write it (never over another model's files without --force); with its drift baseline
+    made of ``train_channel``'s rows when it is on this machine."""
     training = {
         "data": manifest.source,
         "label": manifest.label,
@@ -45,7 +49,10 @@ def publish(
         "metrics": metrics,
         "trained": trained_by,
     }
-    made = servable(model_bytes, manifest, training)
+    rows = None
+    if train_channel is not None and train_channel.is_dir():
+        rows = channel_rows(train_channel, len(manifest.features))
+    made = servable(model_bytes, manifest, training, baseline_rows=rows)
     signature_path = write_servable(options.output, made, options.force)
     signature = made.signature
     kind = (
@@ -61,4 +68,8 @@ def publish(
         )
     out(f"artifact:  {options.output} sha256={signature.artifact_sha256}")
     out(f"signature: {signature_path}")
+    if made.baseline is not None:
+        out(f"baseline:  {baseline_path_for(signature_path)} ({made.baseline.rows} training rows)")
+    else:
+        out(f"baseline:  none, the training rows are not here: {MAKE_BASELINE}")
     return Published(options.output, signature, metrics, trained_by)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from artifacts.booster import booster_facts, load_booster
 from artifacts.example_input import Example
 from artifacts.importing import (
@@ -19,15 +21,19 @@ from artifacts.importing import (
 )
 from artifacts.model_file import ModelFileError, model_from_bytes
 from artifacts.packaging import deterministic_tar_gz, signature_path_for
+from lambda_code import drift
 from lambda_code import signature as sig
 from serving.model import XGBoostModel
 from training.manifest import Manifest
+from watch.baseline_maker import baseline_for
 
 
 @dataclass(frozen=True)
 class Servable:
     artifact: bytes
     signature: sig.Signature
+    # The model's drift baseline on its training rows, when they were at hand.
+    baseline: drift.Baseline | None = None
 
 
 def servable(
@@ -35,9 +41,12 @@ def servable(
     manifest: Manifest,
     training: dict[str, Any],
     described: dict[str, sig.Feature] | None = None,
+    baseline_rows: np.ndarray | None = None,
+    baseline_source: str | None = None,
 ) -> Servable:
-    """The artifact (one member, xgboost-model, the model's own bytes) and its signature;
-    ``described`` gives features bounds and descriptions the data cannot (Iris's)."""
+    """The artifact (one member, xgboost-model, the model's own bytes), its signature and, with
+    ``baseline_rows`` (the training rows), its baseline; ``described`` gives features bounds and
+    descriptions the data cannot (Iris's)."""
     try:
         model = model_from_bytes(model_bytes, "the trained model")
         booster = load_booster(model)
@@ -63,12 +72,18 @@ def servable(
         training=training,
         described=described,
     )
-    return Servable(artifact, signature)
+    baseline = None
+    if baseline_rows is not None:
+        source = baseline_source or f"the training rows of {manifest.source}"
+        baseline = baseline_for(signature, XGBoostModel(booster), baseline_rows, source)
+    return Servable(artifact, signature, baseline)
 
 
 def write_servable(path: Path, made: Servable, force: bool = False) -> Path:
     """Write the artifact, then its signature, as an import writes them (never over another
     model's without ``force``: OverwriteRefused, a FileExistsError). Returns the signature's path."""
     signature_path = signature_path_for(path)
-    write_import(Imported(made.signature, path, signature_path, made.artifact), force)
+    write_import(
+        Imported(made.signature, path, signature_path, made.artifact, made.baseline), force
+    )
     return signature_path

@@ -228,14 +228,16 @@ def create_model_when_role_is_ready(
 
 def data_capture(names: Names, percent: int) -> dict[str, Any]:
     """CreateEndpointConfig's DataCaptureConfig: requests and answers, CSV and JSON kept as
-    text (other types would be base64), into this endpoint's prefix of the project bucket."""
+    text (other types would be base64), into this endpoint's prefix of the project bucket, under
+    the artifact's sha256 (``Names.capture_destination``: every capture file's key names its
+    model)."""
     if not percent:
         return {}
     return {
         "DataCaptureConfig": {
             "EnableCapture": True,
             "InitialSamplingPercentage": percent,
-            "DestinationS3Uri": f"s3://{names.bucket}/{names.capture_prefix}",
+            "DestinationS3Uri": names.capture_destination,
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
             "CaptureContentTypeHeader": {
                 "CsvContentTypes": ["text/csv"],

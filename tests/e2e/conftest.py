@@ -11,16 +11,23 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from bench.own_models import (
+    CategoricalModel,
+    categories_flags,
+    run_import_model,
+    train_categorical_model,
+)
 from local_sagemaker.stack import Layout, Stack, running_stack
 from paths import REPO_ROOT
 from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME
 from tests.e2e.provisioning_runs import make_aws
-from tests.models import run_import_model
 
 # The second example model: a regression, in the files a user brings.
 DIABETES = REPO_ROOT / "examples" / "models" / "diabetes"
+# The categorical example's classes: whether a shopper stays or buys.
+SHOP_LABELS = ("stay", "buy")
 # The stand-in serves two variants; the first answers calls that name none.
 VARIANTS = (VARIANT_NAME, "Canary")
 # Stages beside `local`, by what they change in it.
@@ -65,6 +72,23 @@ def diabetes_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert imported.returncode == 0, imported.stderr
     with running_stack(folder / "model.tar.gz", Layout.isolated(folder)) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def shop_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[CategoricalModel, Stack]]:
+    """A classifier of categorical features (pandas category columns), imported with its
+    categories by the command as a user would, and served by the stand-in and `chalice local`:
+    the clients' categories (#33)."""
+    folder = tmp_path_factory.mktemp("shop")
+    own = train_categorical_model(folder / "theirs", "binary:logistic")
+    imported = run_import_model(
+        own.model, own.example, folder / "model.tar.gz", SHOP_LABELS, tuple(categories_flags(own))
+    )
+    assert imported.returncode == 0, imported.stderr
+    with running_stack(folder / "model.tar.gz", Layout.isolated(folder)) as running:
+        yield own, running
 
 
 @pytest.fixture

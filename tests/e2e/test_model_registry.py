@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from bench.own_models import run_import_model
+from chalicelib.signature import read_signature
 from provisioning.aws import AwsClients
+from provisioning.signature_contract import contract_sha256
 from scripts import deploy_endpoint, model_versions, register_model, train_model
 from tests.e2e.conftest import DIABETES
 from tests.e2e.provisioning_runs import make_aws
-from tests.models import run_import_model
 from tests.support import forget_moto_answers, moto_model_answer
 
 REGION = "eu-west-1"
@@ -135,6 +137,10 @@ def test_the_lifecycle_from_registering_to_rolling_back(
     assert "accuracy=0.91" in second and "holdout ok v2" in second
     (first,) = [line for line in listing if line.strip().startswith("1 ")]
     assert "serving" not in first and "accuracy=0.93, f1=0.92" in first
+    # with each version's contract: Iris retrained is the same API as Iris
+    contract = contract_sha256(read_signature(models["iris"].with_name("model.signature.json")))
+    assert "contract" in listing[0]
+    assert contract[:12] in first.split() and contract[:12] in second.split()
 
     # Rolled back by one command: the previous approved version, and its signature
     assert deploy(chalice_config, models["iris"], "--previous") == 0
@@ -157,14 +163,34 @@ def test_the_lifecycle_from_registering_to_rolling_back(
     assert stage(chalice_config)[0]["MODEL_VERSION"] == "iris/2"
 
 
-def test_a_version_of_another_kind_switches_the_stages_signature(
-    aws: AwsClients, models: dict[str, Path], chalice_config: Path
+def test_a_version_of_another_kind_switches_the_stages_signature_once_accepted(
+    aws: AwsClients,
+    models: dict[str, Path],
+    chalice_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert register(models["iris"], "--approve") == 0
     assert deploy(chalice_config, models["iris"]) == 0
     assert stage(chalice_config)[1]["objective"] == "multi:softprob"
     assert register(models["diabetes"], "--approve") == 0
-    assert deploy(chalice_config, models["diabetes"]) == 0
+    # A version whose signature changes the stage's API: refused, having only read the registry
+    # (the version and its signature), before anything is fetched, made or written (#33)
+    before = stage(chalice_config)
+    made = calls_of(monkeypatch)
+    capsys.readouterr()
+    assert deploy(chalice_config, models["diabetes"]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("REFUSED: the model's signature changes stage dev's API")
+    assert ["objective", "changed", "multi:softprob", "reg:squarederror"] in [
+        line.split() for line in out.splitlines()
+    ]
+    assert all(call.split(":")[1].startswith(("Describe", "List", "Get")) for call in made), made
+    assert made.count("s3:GetObject") == 1  # the signature; the artifact is not fetched
+    assert stage(chalice_config) == before
+    # Accepted, it deploys, and the stage follows
+    assert deploy(chalice_config, models["diabetes"], "--accept-signature-change",
+                  "--clients-dir", str(chalice_config.parent / "clients")) == 0  # fmt: skip
     variables, signature = stage(chalice_config)
     assert variables["MODEL_VERSION"] == "iris/2"
     assert signature == signature_of(models["diabetes"])

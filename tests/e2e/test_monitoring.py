@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_code import signature as sig
 from paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from provisioning.aws import AwsClients
@@ -73,7 +74,9 @@ def test_capture_writes_into_the_endpoints_prefix_only(
     )["DataCaptureConfig"]
     bucket = f"sagemaker-proxy-123456789012-{aws.region}"
     assert capture["InitialSamplingPercentage"] == 20
-    assert capture["DestinationS3Uri"] == f"s3://{bucket}/capture/iris-test"
+    # under the artifact's sha256: a capture record names no model, its key then does
+    sha = sig.read_signature(trained_model / "model.signature.json").artifact_sha256
+    assert capture["DestinationS3Uri"] == f"s3://{bucket}/capture/iris-test/{sha}"
     assert {o["CaptureMode"] for o in capture["CaptureOptions"]} == {"Input", "Output"}
     policy = aws.iam.get_role_policy(
         RoleName="sagemaker-proxy-iris-test", PolicyName="sagemaker-proxy-model-access"

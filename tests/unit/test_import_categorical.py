@@ -10,10 +10,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from chalicelib import validation
-from chalicelib.signature import CATEGORICAL, NUMBER, read_signature
-from scripts import import_model
-from tests.models import (
+from bench.own_models import (
     COLORS,
     SIZES,
     CategoricalModel,
@@ -21,6 +18,9 @@ from tests.models import (
     train_categorical_model,
     train_own_model,
 )
+from chalicelib import validation
+from chalicelib.signature import CATEGORICAL, NUMBER, read_signature
+from scripts import import_model
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import xgboost as xgb
 
 from artifacts.model_file import ubjson_version
 from artifacts.packaging import deterministic_tar_gz
+from bench.own_models import OwnModel, train_own_model
 from chalicelib.signature import BOOLEAN, INTEGER, NUMBER, read_signature
 from scripts import import_model
-from tests.models import OwnModel, train_own_model
 
 
 @pytest.fixture(scope="module")
@@ -232,25 +232,6 @@ def test_each_refusal_is_one_line_exit_2_and_writes_nothing(
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and said in err, err
-    assert not (tmp_path / "out").exists()
-
-
-def test_a_multi_output_model_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Given a quantile regression of two quantiles: two numbers per row
-    rng = np.random.default_rng(0)
-    x, y = rng.random((60, 3)), rng.random(60)
-    booster = xgb.train(
-        {"objective": "reg:quantileerror", "quantile_alpha": [0.1, 0.9]}, xgb.DMatrix(x, label=y), 2
-    )
-    booster.save_model(tmp_path / "q.ubj")
-    (tmp_path / "example.csv").write_text("a,b,c\n0.1,0.2,0.3\n")
-    code, _, err = run(
-        capsys, "--model", str(tmp_path / "q.ubj"), "--example", str(tmp_path / "example.csv"),
-        "--output", str(tmp_path / "out" / "model.tar.gz"),
-    )  # fmt: skip
-    assert code == 2 and "answers 2 numbers per row" in err
     assert not (tmp_path / "out").exists()
 
 
