@@ -7,7 +7,6 @@ proxy's own cost. Runs alternate between the two; figures are medians with min a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -15,16 +14,15 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from bench.batch import batch_figures
-from bench.events import LambdaContext, predict_event, records
+from bench.events import predict_event, records
 from bench.harness import BENCH_DIR, HANDLER_PATH, BenchModel, fake_runtime, stage_environment
 from bench.objectives import objective_figures
 from bench.report import Figure, machine, table
 from bench.signed_in import signed_in_figure
+from bench.warm import warm_requests
 from local_sagemaker import processes
 from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
@@ -78,65 +76,6 @@ def cold_starts(
             lambda f: f.ratio is not None and f.ratio <= 1.10,
         ),
     )
-
-
-def per_request_ms(handler: Callable[[dict, Any], dict], event: dict, calls: int) -> float:
-    context = LambdaContext()
-    started = time.perf_counter()
-    for _ in range(calls):
-        response = handler(event, context)
-    elapsed = time.perf_counter() - started
-    assert response["statusCode"] == 200, response
-    return elapsed / calls * 1000
-
-
-def warm_requests(
-    environment: dict[str, str], rounds: int, model: BenchModel, sizes: set[int] | None = None
-) -> list[Figure]:
-    """``sizes``: the batch sizes to time (default 1, 100 and the stage's maximum)."""
-    os.environ.update(environment)
-    sys.path[:0] = HANDLER_PATH
-    import bare_lambda
-    from app import app
-
-    from chalicelib.settings import Settings
-
-    max_batch = Settings.from_environ().max_batch_size
-    figures = []
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        for rows in sorted(sizes or {1, 100, max_batch}):
-            event = predict_event(rows, model.signature)
-            calls = max(5, 100 // rows)
-            for handler in (app, bare_lambda.handler):  # warm up clients and caches
-                per_request_ms(handler, event, calls)
-            ours: list[float] = []
-            bare: list[float] = []
-            for round_ in range(rounds):
-                pair = [(app, ours), (bare_lambda.handler, bare)]
-                for handler, into in pair if round_ % 2 == 0 else reversed(pair):
-                    into.append(per_request_ms(handler, event, calls))
-            if rows == 1:
-                figures.append(
-                    Figure(
-                        "Warm request, 1 record",
-                        "ms",
-                        ours,
-                        bare,
-                        "<= 1.10x bare",
-                        lambda f: f.ratio is not None and f.ratio <= 1.10,
-                    )
-                )
-            figures.append(
-                Figure(
-                    f"Batch of {rows}{' (the maximum)' if rows == max_batch else ''}",
-                    "rows/s",
-                    [rows / ms * 1000 for ms in ours],
-                    [rows / ms * 1000 for ms in bare],
-                    ">= 0.88x bare",
-                    lambda f: f.ratio is not None and f.ratio >= 0.88,
-                )
-            )
-    return figures
 
 
 def package_size() -> Figure:

@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from bench.harness import BenchModel
+from bench.own_models import OBJECTIVES, import_own, train_own_model
 from bench.report import Figure, table
 from paths import REPO_ROOT
-from tests.models import OBJECTIVES, import_own, train_own_model
 
 
 def largest_batch(model: BenchModel, environment: dict[str, str]) -> int:
@@ -38,8 +38,8 @@ def largest_batch(model: BenchModel, environment: dict[str, str]) -> int:
 
 def _measure(artifact: Path, rounds: int) -> list[dict]:
     """In the model's own process: warm_requests' figures, as JSON on the last line."""
-    from bench.__main__ import warm_requests
     from bench.harness import fake_runtime, stage_environment
+    from bench.warm import warm_requests
 
     model = BenchModel.of(artifact)
     with fake_runtime(model) as url:

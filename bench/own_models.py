@@ -1,5 +1,5 @@
-"""Models of users' own, for the tests: one per objective, trained in a blink on scikit-learn's
-data sets as a user would, saved by ``Booster.save_model``, with an example CSV beside them.
+"""Models of users' own, for the benchmark and the tests: one per objective, trained in a blink
+on scikit-learn's data sets as a user would, saved by ``Booster.save_model``, with an example CSV beside them.
 
 - binary objectives: breast cancer (30 features named as scikit-learn names them, "mean radius"
   and so on, kept in the booster; the example's header in another order);

@@ -22,7 +22,7 @@ def signed_in_figure(rounds: int, model: BenchModel) -> Figure:
     from app import app
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from bench.__main__ import per_request_ms
+    from bench.warm import per_request_ms
     from chalicelib.auth import AuthSettings, use_auth_settings
     from chalicelib.signing_keys import KeySet
     from local_identity import keys

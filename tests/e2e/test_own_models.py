@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from local_sagemaker import processes
-from local_sagemaker.stack import Layout, Stack, running_stack
-from paths import REPO_ROOT
-from tests.models import (
+from bench.own_models import (
     CONTAINER_TABLE,
     OTHERS,
     OwnModel,
@@ -28,6 +25,9 @@ from tests.models import (
     train_own_model,
     xgboost_predictions,
 )
+from local_sagemaker import processes
+from local_sagemaker.stack import Layout, Stack, running_stack
+from paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module", params=CONTAINER_TABLE + OTHERS)
@@ -201,7 +201,7 @@ def test_a_categorical_model_takes_category_names_and_answers_as_xgboost_on_pand
     """#33: a booster trained on pandas category columns, imported with its categories by the
     command, served by the stand-in (the container's CSV reading: codes as plain numbers) behind
     `chalice local`."""
-    from tests.models import categories_flags, train_categorical_model
+    from bench.own_models import categories_flags, train_categorical_model
 
     # Given the shop's model imported with its categories in pandas' order
     own = train_categorical_model(tmp_path / "theirs", "binary:logistic")

@@ -11,10 +11,10 @@ import pytest
 import xgboost as xgb
 from werkzeug.test import Client
 
+from bench.own_models import train_own_model
 from local_sagemaker.runtime_api import RuntimeApi
 from serving.container import BUILT_IN_INPUTS, ContainerApp
 from serving.model import XGBoostModel, format_json, json_bytes
-from tests.models import train_own_model
 
 ROWS = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
 

@@ -13,10 +13,10 @@ from werkzeug.test import EnvironBuilder
 
 from artifacts.importing import import_model
 from batch.transform_output import labelled_lines
+from bench.own_models import train_own_model
 from lambda_code import answers
 from serving.invocations import CSV, invoke
 from serving.model import XGBoostModel
-from tests.models import train_own_model
 
 
 def answered(model: XGBoostModel, body: bytes, batch: bool, monkeypatch: pytest.MonkeyPatch) -> str:
