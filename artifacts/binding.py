@@ -10,7 +10,7 @@ from pathlib import Path
 from artifacts.booster import BoosterFacts, booster_facts, load_booster
 from artifacts.model_file import ModelFileError, read_model_file
 from artifacts.packaging import sha256, signature_path_for
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 
 class BindingError(ValueError):

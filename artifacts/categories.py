@@ -14,8 +14,8 @@ from typing import Any
 
 import xgboost as xgb
 
-from lambda_code import features
-from lambda_code import signature as sig
+from foundation.lambda_code import features
+from foundation.lambda_code import signature as sig
 
 # What XGBoost writes as a feature's type (``Booster.feature_types``): "c" is categorical.
 CATEGORICAL_TYPE = "c"

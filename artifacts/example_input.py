@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 TRUE, FALSE = "true", "false"
 # How many of the example's rows the signature keeps (the document's example, the smoke test).

@@ -9,6 +9,9 @@ from typing import Any
 
 from artifacts import categories as cats
 from artifacts import example_input
+from artifacts.baseline_data import BaselineDataError
+from artifacts.baseline_files import baseline_files, foreign_baseline
+from artifacts.baseline_maker import baseline_from_csv
 from artifacts.binding import shape_problem
 from artifacts.booster import BoosterFacts, booster_facts, load_booster
 from artifacts.example_input import Example, ExampleError
@@ -20,14 +23,11 @@ from artifacts.packaging import (
     signature_path_for,
     signature_text,
 )
-from lambda_code import drift, predictor
-from lambda_code import signature as sig
-from provisioning.files import write_atomically
-from provisioning.images import DEFAULT_XGBOOST_VERSION, container_xgboost, newer_than
+from foundation.files import write_atomically
+from foundation.images import DEFAULT_XGBOOST_VERSION, container_xgboost, newer_than
+from foundation.lambda_code import drift, predictor
+from foundation.lambda_code import signature as sig
 from serving.model import XGBoostModel
-from watch.baseline_data import BaselineDataError
-from watch.baseline_files import baseline_files, foreign_baseline
-from watch.baseline_maker import baseline_from_csv
 
 
 class ImportRefused(ValueError):
@@ -45,7 +45,7 @@ class Imported:
     signature_path: Path
     # The artifact's bytes: what ``write_import`` writes.
     content: bytes = b""
-    # The model's drift baseline (watch.baseline_maker), written beside the signature.
+    # The model's drift baseline (artifacts.baseline_maker), written beside the signature.
     baseline: drift.Baseline | None = None
 
 

@@ -16,7 +16,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioning.images import MODEL_MEMBER
+from foundation.images import MODEL_MEMBER
 
 JSON, UBJSON = "json", "ubj"
 

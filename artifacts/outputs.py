@@ -6,7 +6,7 @@ v3.0-5); the signature names each number so the API can answer them by name."""
 from __future__ import annotations
 
 from artifacts.booster import BoosterFacts
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 
 class OutputsError(ValueError):

@@ -10,10 +10,10 @@ import json
 import tarfile
 from pathlib import Path
 
-from lambda_code import signature as sig
-from paths import MODEL_ARTIFACT
-from provisioning.files import write_atomically
-from provisioning.images import MODEL_MEMBER
+from foundation.files import write_atomically
+from foundation.images import MODEL_MEMBER
+from foundation.lambda_code import signature as sig
+from foundation.paths import MODEL_ARTIFACT
 
 ARTIFACT = MODEL_ARTIFACT
 SIGNATURE_SUFFIX = ".signature.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 # Category names shown per feature, each cut to so many characters.
 SHOWN_CATEGORIES = 8

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lambda_code import batch_jobs
+from foundation.lambda_code import batch_jobs
 
 MAX_PAYLOAD_MB = batch_jobs.MAX_PAYLOAD_MB
 S3Location = batch_jobs.S3Location

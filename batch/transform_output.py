@@ -10,8 +10,8 @@ from typing import Any
 
 from batch.inputs import CSV
 from batch.outputs import Output
-from lambda_code import answers
-from lambda_code import signature as sig
+from foundation.lambda_code import answers
+from foundation.lambda_code import signature as sig
 
 # Lines labelled at a time: bounded memory for objects of any size.
 CHUNK_LINES = 10_000

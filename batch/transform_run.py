@@ -12,11 +12,11 @@ from typing import Any
 
 from batch.transform import TransformRefused, TransformRequest, price_line
 from batch.transform_output import label_object
-from lambda_code import batch_jobs
-from lambda_code import signature as sig
+from foundation.interrupts import Interrupted, shielded
+from foundation.lambda_code import batch_jobs
+from foundation.lambda_code import signature as sig
 from provisioning.aws import ARTIFACT_TAG_KEY, AwsClients, project_tags
 from provisioning.iam_documents import with_grants
-from provisioning.interrupts import Interrupted, shielded
 
 # The model role's inline policy for batch jobs, beside the endpoint's own.
 BATCH_POLICY_NAME = "sagemaker-proxy-batch-access"

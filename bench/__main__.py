@@ -23,8 +23,8 @@ from bench.objectives import objective_figures
 from bench.report import Figure, machine, table
 from bench.signed_in import signed_in_figure
 from bench.warm import warm_requests
-from local_sagemaker import processes
-from paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
+from foundation import processes
+from foundation.paths import CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
 
 def cold_starts(

@@ -19,7 +19,7 @@ import xgboost as xgb
 from bench.events import records
 from bench.harness import BenchModel
 from bench.report import Figure
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 
 # Runs batch_score's main and reports this process's peak memory (VmHWM, as the cold start does).
 _RUN = """

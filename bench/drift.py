@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from artifacts.baseline_files import baseline_path_for
 from bench.report import machine
-from lambda_code import drift, predictor, validation
-from lambda_code import signature as sig
+from foundation.lambda_code import drift, predictor, validation
+from foundation.lambda_code import signature as sig
+from foundation.paths import MODEL_ARTIFACT, REPO_ROOT
 from local_sagemaker.capture import capture_line
-from paths import MODEL_ARTIFACT, REPO_ROOT
 from serving.model import XGBoostModel, json_bytes
-from watch.baseline_files import baseline_path_for
 
 DISTINCT = 1000
 MOMENT = datetime.datetime(2026, 11, 27, 10, 15, tzinfo=datetime.UTC)

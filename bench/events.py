@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 
 def records(count: int, signature: sig.Signature) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from artifacts.binding import bound_signature
 from artifacts.packaging import signature_path_for
-from lambda_code import signature as sig
-from local_sagemaker import processes
-from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
+from foundation import processes
+from foundation.lambda_code import signature as sig
+from foundation.paths import CHALICE_CONFIG_DIR, CHALICE_DIR, MODEL_ARTIFACT, REPO_ROOT
 
 BENCH_DIR = REPO_ROOT / "bench"
 # Where a handler's imports come from: the Lambda's own layout, plus the bare Lambda.

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.harness import BenchModel
 from bench.own_models import OBJECTIVES, import_own, train_own_model
 from bench.report import Figure, table
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 
 
 def largest_batch(model: BenchModel, environment: dict[str, str]) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 import xgboost as xgb
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 
 # VALID_OBJECTIVES of the container, and objectives it answers with one number outside it: the
 # objectives of "Your own model" (tests/e2e/test_own_models.py, bench/objectives.py).

@@ -29,8 +29,8 @@ import xgboost as xgb
 
 from bench.harness import BENCH_DIR, BenchModel
 from bench.report import machine
-from local_sagemaker import processes
-from paths import MODEL_ARTIFACT, REPO_ROOT
+from foundation import processes
+from foundation.paths import MODEL_ARTIFACT, REPO_ROOT
 
 ROWS = (1, 100, 1000)
 CLIENTS = (1, 8)
@@ -84,7 +84,7 @@ def in_process(model: BenchModel, rows: int) -> float:
 
 
 def csv_rows(model: BenchModel, rows: int) -> list[str]:
-    from lambda_code import predictor
+    from foundation.lambda_code import predictor
 
     records = [example["record"] for example in model.signature.examples]
     names = model.signature.feature_names

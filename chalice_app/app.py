@@ -13,6 +13,8 @@ from chalicelib.batch_triggers import ARRIVAL_FUNCTION, SCHEDULE_FUNCTION, Batch
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.boundary import http_boundary
 from chalicelib.cors import preflight
+from chalicelib.drift_schedule import FUNCTION as DRIFT_FUNCTION
+from chalicelib.drift_schedule import DriftSchedule
 from chalicelib.json_api import JsonChalice
 
 # Chalice, for an API of JSON only: no binary media types (chalicelib/json_api.py).
@@ -88,6 +90,19 @@ if _batch.schedule:
         from chalicelib import batch_starts
 
         return batch_starts.start_job(arrived=None)
+
+
+# Drift of the model's input and output, for stages that ask for it (scripts.drift_schedule):
+# the last window of the endpoint's capture against the model's baseline, published as metrics.
+# A Lambda of its own, with its own policy (.chalice/policy-<stage>-drift.json).
+_drift = DriftSchedule.from_environ()
+if _drift.schedule:
+
+    @app.schedule(_drift.schedule, name=DRIFT_FUNCTION)
+    def watch_drift(event: CloudWatchEvent) -> dict[str, Any]:
+        from chalicelib import drift_watch
+
+        return drift_watch.watch(event.time)
 
 
 def json_response(body: PredictResponseBody) -> Response:

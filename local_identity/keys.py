@@ -14,7 +14,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from paths import BUILD_DIR
+from foundation.paths import BUILD_DIR
 
 KEY_PATH = BUILD_DIR / "local-identity" / "signing-key.pem"
 DEFAULT_PORT = 8090

@@ -11,10 +11,10 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from artifacts.binding import BindingError, bound_signature
+from foundation.paths import MODEL_ARTIFACT
 from local_sagemaker.capture import CaptureWriter
 from local_sagemaker.runtime_api import DEFAULT_REGION, RuntimeApi
 from local_sagemaker.stack import local_stage_variables
-from paths import MODEL_ARTIFACT
 from provisioning.naming import VARIANT_NAME
 from serving.model import XGBoostModel
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from paths import BUILD_DIR, CHALICE_DIR
+from foundation.paths import BUILD_DIR, CHALICE_DIR
 
 SHADOW_PROJECT = BUILD_DIR / "run-local" / "chalice_app"
 # What Chalice reads of a project besides its stage file.

@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from artifacts.packaging import signature_path_for
-from lambda_code import auth, settings
+from foundation import processes
+from foundation.lambda_code import auth, settings
+from foundation.paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
 from local_identity import keys as local_keys
-from local_sagemaker import moved_ports, processes
-from paths import CHALICE_CONFIG_DIR, CHALICE_DIR, REPO_ROOT, WEB_PAGE_DIR
+from local_sagemaker import moved_ports
 from provisioning.naming import VARIANT_NAME
 
 

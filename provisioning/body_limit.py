@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lambda_code import predictor, settings
-from lambda_code import signature as sig
+from foundation.lambda_code import predictor, settings
+from foundation.lambda_code import signature as sig
 
 # API Gateway REST APIs take payloads of at most 10 MB (Amazon API Gateway quotas, "API Gateway
 # quotas for configuring and running a REST API": payload size 10 MB).

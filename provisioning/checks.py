@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
-from provisioning.images import MODEL_MEMBER
+from foundation.images import MODEL_MEMBER
 
 # Everything a boto3 call can raise about AWS (ResponseParserError is not a BotoCoreError:
 # it is what a non-AWS answer, a captive portal or a wrong AWS_ENDPOINT_URL, gives; botocore's

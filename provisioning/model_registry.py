@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from artifacts.packaging import SIGNATURE_SUFFIX, signature_text
-from lambda_code import signature as sig
-from paths import REPO_ROOT
+from foundation.lambda_code import signature as sig
+from foundation.paths import REPO_ROOT
 from provisioning.aws import project_tags
 from provisioning.signature_contract import contract_sha256
 
@@ -31,7 +31,7 @@ SIGNATURE_KEY = "signature-s3-uri"
 SIGNATURE_SHA_KEY = "signature-sha256"
 # The sha256 of the signature's contract (signature_contract): equal when clients see one API.
 CONTRACT_KEY = "signature-contract-sha256"
-# The model's drift baseline (watch.baseline_files), stored beside the signature, when it has one.
+# The model's drift baseline (artifacts.baseline_files), stored beside the signature, when it has one.
 BASELINE_KEY = "baseline-s3-uri"
 BASELINE_SHA_KEY = "baseline-sha256"
 OBJECTIVE_KEY = "objective"
@@ -192,7 +192,7 @@ class Registration:
     status: str = PENDING
     description: str = ""
     # The model's files beside its signature by name (the baseline, and the same in Model
-    # Monitor's formats: watch.baseline_files), stored beside it; the first is the baseline.
+    # Monitor's formats: artifacts.baseline_files), stored beside it; the first is the baseline.
     baseline_files: dict[str, bytes] = field(default_factory=dict)
 
     @property

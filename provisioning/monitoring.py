@@ -5,6 +5,8 @@
   auto-rollback names, so a canary or linear shift that breaks them is rolled back.
 - The API's (``api_watches``): alarms in `make deploy`'s template, on API Gateway, the Lambda
   and the proxy's own metrics (its EMF log line, chalicelib/metrics.py).
+- The model's drift (``drift_watches``), for a stage that watches it: the scheduled drift
+  function's metrics (chalicelib/drift_metrics.py) and its errors.
 
 Metric names, units and dimensions: "Monitor Amazon SageMaker AI with Amazon CloudWatch"
 (AWS/SageMaker: Invocation5XXErrors, Invocation4XXErrors and Invocations are counts;
@@ -99,6 +101,50 @@ def api_watches(lambda_timeout_seconds: int, namespace: str = "SageMakerProxy") 
         Watch("auth-refusals", "Sign-in refusals (proxy)", namespace, "AuthRefusals",
               function, "Sum", 100, period_seconds=300, datapoints=1, evaluation_periods=1,
               section="Proxy", split_by="RefusalReason"),
+    ]  # fmt: skip
+
+
+def drift_watches(
+    period_seconds: int, psi_alert: float, missing_alert: float, namespace: str = "SageMakerProxy"
+) -> list[Watch]:
+    """The drift function's (chalicelib/drift_metrics.py), for a stage that watches drift: one
+    value a run, so each alarm reads one period, the schedule's interval, and fires on a run
+    whose worst figure is over the stage's alert threshold (the report's own). A run that judged
+    nothing sends nothing, which is no breach. Graphed by feature (or output) beside the worst."""
+
+    def once(
+        key: str,
+        title: str,
+        space: str,
+        metric: str,
+        statistic: str,
+        threshold: float,
+        split_by: str | None = None,
+    ) -> Watch:
+        return Watch(
+            key,
+            title,
+            space,
+            metric,
+            ("FunctionName",),
+            statistic,
+            threshold,
+            period_seconds=period_seconds,
+            datapoints=1,
+            evaluation_periods=1,
+            section="Model drift",
+            split_by=split_by,
+        )
+
+    return [
+        once("drift-psi", "Input drift: PSI, worst feature", namespace, "PSI", "Maximum",
+             psi_alert, "Feature"),
+        once("drift-missing", "Missing-rate rise, worst feature", namespace, "MissingRateRise",
+             "Maximum", missing_alert, "Feature"),
+        once("prediction-shift", "Prediction shift: PSI", namespace, "PredictionPSI", "Maximum",
+             psi_alert, "Output"),
+        # A run that failed (denied, throttled): the watch is not watching.
+        once("drift-errors", "Drift function errors", "AWS/Lambda", "Errors", "Sum", 0),
     ]  # fmt: skip
 
 

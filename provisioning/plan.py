@@ -18,10 +18,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from foundation.interrupts import Interrupted, shielded
 from provisioning import checks
 from provisioning.aws import AwsClients, is_missing
 from provisioning.checks import AWS_ERRORS
-from provisioning.interrupts import Interrupted, shielded
 
 
 class StepFailed(Exception):

@@ -13,9 +13,9 @@ from typing import Any
 
 from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import SIGNATURE_SUFFIX
-from lambda_code import signature as sig
-from paths import BUILD_DIR
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.lambda_code import signature as sig
+from foundation.paths import BUILD_DIR
 from provisioning.model_registry import (
     BASELINE_KEY,
     BASELINE_SHA_KEY,

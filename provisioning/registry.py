@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from paths import CONTAINER_DIR, REPO_ROOT, SERVING_DIR
+from foundation.paths import CONTAINER_DIR, REPO_ROOT, SERVING_DIR
 from provisioning.aws import PROJECT_TAG_KEY
 from provisioning.naming import PROJECT
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 # What the signature file holds that is not the API: which bytes it describes, which XGBoost
 # saved them, its example rows and what the training reported.

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambda_code import auth, settings
-from lambda_code import signature as sig
+from foundation.files import write_atomically
+from foundation.lambda_code import auth, settings
+from foundation.lambda_code import signature as sig
 from provisioning.body_limit import BodyLimit, body_limit, stage_number
 from provisioning.clients import postman
 from provisioning.clients.typescript import TYPES_FILE, TypesFailed, write_types
-from provisioning.files import write_atomically
 from provisioning.signature_contract import (
     ACCEPT_FLAG,
     Change,

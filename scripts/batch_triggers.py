@@ -19,21 +19,21 @@ import re
 import sys
 from pathlib import Path
 
-from batch.transform import location_problem, price_line, spec_problem
-from lambda_code import batch_jobs
-from paths import CHALICE_CONFIG_DIR
-from provisioning import checks
-from provisioning.api.preflight import StageTarget
-from provisioning.aws import AwsClients
-from provisioning.batch_stage import (
+from batch.stage import (
     BatchStage,
     functions_policy,
     grant_model_role,
     send_events_to_eventbridge,
     write_stage,
 )
+from batch.transform import location_problem, price_line, spec_problem
+from foundation.interrupts import one_line_on_signal
+from foundation.lambda_code import batch_jobs
+from foundation.paths import CHALICE_CONFIG_DIR
+from provisioning import checks
+from provisioning.api.preflight import StageTarget
+from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.interrupts import one_line_on_signal
 from provisioning.stage_config import StageFiles
 
 # EventBridge Scheduler's rate() and cron() (six fields), as Chalice passes them on.

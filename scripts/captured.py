@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambda_code import answers, drift
-from lambda_code import signature as sig
-from paths import CHALICE_CONFIG_DIR
+from foundation.lambda_code import answers, drift
+from foundation.lambda_code import signature as sig
+from foundation.paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS

@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from foundation.interrupts import stops_in_one_line
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.teardown import delete
-from provisioning.interrupts import stops_in_one_line
 
 
 @stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}) before anything was deleted")

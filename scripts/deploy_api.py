@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from paths import BUILD_DIR, CHALICE_CONFIG_DIR
+from foundation.interrupts import Interrupted, interruptible, shielded, stops_in_one_line
+from foundation.paths import BUILD_DIR, CHALICE_CONFIG_DIR
 from provisioning import checks
 from provisioning.api.gateway import GatewayConfigError, GatewaySettings
 from provisioning.api.package import DeployFailed, package, with_code_in_s3
@@ -30,7 +31,6 @@ from provisioning.api.stacks import delete_stack, deploy_stack, stack_status
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.model_resources import ensure_bucket
-from provisioning.interrupts import Interrupted, interruptible, shielded, stops_in_one_line
 from provisioning.naming import project_bucket, stack_name
 from provisioning.plan import Deployment, exists
 

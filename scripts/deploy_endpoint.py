@@ -11,14 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from paths import BUILD_DIR, CHALICE_CONFIG_DIR
+from foundation.images import DEFAULT_XGBOOST_VERSION
+from foundation.interrupts import stops_in_one_line
+from foundation.paths import BUILD_DIR, CHALICE_CONFIG_DIR
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.arguments import ALARM_FLAGS, argument_problem, request_from, review_of
 from provisioning.endpoint.deploy import deploy_endpoint
-from provisioning.images import DEFAULT_XGBOOST_VERSION
-from provisioning.interrupts import stops_in_one_line
 from provisioning.model_registry import ModelVersion, RegistryRefused, chosen_version
 from provisioning.monitoring import EndpointThresholds
 from provisioning.plan import Deployment

@@ -17,16 +17,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambda_code import signature as sig
-from paths import IRIS_SIGNATURE, REPO_ROOT
+from foundation.lambda_code import signature as sig
+from foundation.paths import IRIS_SIGNATURE, REPO_ROOT
 
 OUTPUT = REPO_ROOT / "docs" / "reference" / "generated"
-# The commands a user runs, in the order a newcomer meets them.
-COMMANDS = (
+# The commands a newcomer meets first, in that order; every other command of scripts/ follows.
+FIRST = (
     "train_model", "import_model", "train_job", "run_local", "local_token", "postman_collection",
     "deploy_endpoint", "delete_endpoint", "deploy_api", "register_model", "model_versions",
-    "batch_score", "batch_triggers", "push_image", "captured",
+    "batch_score", "batch_triggers",
 )  # fmt: skip
+
+
+def all_commands() -> tuple[str, ...]:
+    """Every module of scripts/ (each is a command with a main), the first ones first."""
+    names = sorted(path.stem for path in (REPO_ROOT / "scripts").glob("[!_]*.py"))
+    return (*[name for name in FIRST if name in names], *[n for n in names if n not in FIRST])
+
+
 HTTP_METHODS = ("get", "post", "put", "delete", "options")
 
 
@@ -43,7 +51,7 @@ def command_help(name: str) -> str:
     return printed.getvalue().rstrip()
 
 
-def commands_page(names: tuple[str, ...] = COMMANDS) -> str:
+def commands_page(names: tuple[str, ...] | None = None) -> str:
     lines = [
         "# Commands",
         "",
@@ -52,7 +60,7 @@ def commands_page(names: tuple[str, ...] = COMMANDS) -> str:
         "after `make setup`.",
         "",
     ]
-    for name in names:
+    for name in names or all_commands():
         lines += [f"## {name}", "", "```text", command_help(name), "```", ""]
     return "\n".join(lines)
 

@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS

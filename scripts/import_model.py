@@ -20,6 +20,7 @@ import json
 import sys
 from pathlib import Path
 
+from artifacts.baseline_files import baseline_path_for
 from artifacts.categories import CategoriesError, given_categories
 from artifacts.importing import (
     Imported,
@@ -31,10 +32,9 @@ from artifacts.importing import (
 )
 from artifacts.packaging import ARTIFACT
 from artifacts.signature_table import signature_table
-from lambda_code import settings
-from lambda_code import signature as sig
-from provisioning.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
-from watch.baseline_files import baseline_path_for
+from foundation.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
+from foundation.lambda_code import settings
+from foundation.lambda_code import signature as sig
 
 # Below this many rows a baseline's bins say little: the import says so.
 FEW_BASELINE_ROWS = 1000

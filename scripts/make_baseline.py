@@ -16,14 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from artifacts.baseline_data import BaselineDataError, read_csv_rows
+from artifacts.baseline_files import baseline_files, baseline_path_for, model_monitor_paths_for
+from artifacts.baseline_maker import baseline_for
 from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import signature_path_for
-from paths import MODEL_ARTIFACT
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.paths import MODEL_ARTIFACT
 from serving.model import XGBoostModel
-from watch.baseline_data import BaselineDataError, read_csv_rows
-from watch.baseline_files import baseline_files, baseline_path_for, model_monitor_paths_for
-from watch.baseline_maker import baseline_for
 
 
 def main(argv: list[str] | None = None) -> int:

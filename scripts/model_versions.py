@@ -19,11 +19,10 @@ import json
 import re
 import sys
 
+from foundation.interrupts import one_line_on_signal
 from provisioning import checks
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.iam_documents import registry_caller_policies
-from provisioning.interrupts import one_line_on_signal
 from provisioning.model_registry import (
     APPROVED,
     COMMIT_KEY,
@@ -38,6 +37,7 @@ from provisioning.model_registry import (
 )
 from provisioning.naming import project_bucket
 from provisioning.registered_models import contract_of, serving
+from provisioning.registry_policies import registry_caller_policies
 
 HEADER = "   v  status                  objective           artifact      contract      metrics"
 

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from artifacts.packaging import ARTIFACT, signature_path_for
-from lambda_code import signature as sig
-from paths import BUILD_DIR
+from foundation.lambda_code import signature as sig
+from foundation.paths import BUILD_DIR
 from provisioning.clients.postman import COLLECTION, ENVIRONMENT, collection, environment, write
 
 __all__ = ["COLLECTION", "ENVIRONMENT", "collection", "environment", "main", "write"]

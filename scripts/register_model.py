@@ -16,23 +16,24 @@ import argparse
 import sys
 from pathlib import Path
 
+from artifacts.baseline_files import MAKE_BASELINE, baseline_files, baseline_path_for
 from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import SIGNATURE_SUFFIX, signature_path_for
-from lambda_code import drift
-from lambda_code import signature as sig
-from paths import MODEL_ARTIFACT
-from provisioning import checks
-from provisioning.aws import AwsClients, project_tags
-from provisioning.checks import AWS_ERRORS
-from provisioning.endpoint.model_resources import ensure_bucket
-from provisioning.images import (
+from foundation.images import (
     DEFAULT_XGBOOST_VERSION,
     UnsupportedRegion,
     UnsupportedVersion,
     check_xgboost_version,
     xgboost_image_uri,
 )
-from provisioning.interrupts import Interrupted, interruptible, stops_in_one_line
+from foundation.interrupts import Interrupted, interruptible, stops_in_one_line
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
+from foundation.paths import MODEL_ARTIFACT
+from provisioning import checks
+from provisioning.aws import AwsClients, project_tags
+from provisioning.checks import AWS_ERRORS
+from provisioning.endpoint.model_resources import ensure_bucket
 from provisioning.model_registry import (
     APPROVED,
     GROUP_NAME,
@@ -43,7 +44,6 @@ from provisioning.model_registry import (
 )
 from provisioning.naming import project_bucket
 from provisioning.plan import Deployment, fail, interrupted
-from watch.baseline_files import MAKE_BASELINE, baseline_files, baseline_path_for
 
 # Registering the same artifact again adds nothing.
 AGAIN = "the same command registers again"

@@ -14,10 +14,10 @@ from types import FrameType
 from urllib.parse import urlencode
 
 from artifacts.binding import BindingError, bound_signature
+from foundation import processes
+from foundation.paths import MODEL_ARTIFACT
 from local_identity import keys as local_keys
-from local_sagemaker import processes
 from local_sagemaker.stack import Layout, running_stack
-from paths import MODEL_ARTIFACT
 from scripts import train_model
 
 # What the demo page asks the local issuer for.

@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 
 from artifacts.importing import ImportRefused
-from paths import MODEL_ARTIFACT
+from foundation.interrupts import run_again_on_signal
+from foundation.paths import MODEL_ARTIFACT
 from provisioning import checks
-from provisioning.interrupts import run_again_on_signal
 from provisioning.model_registry import GROUP_NAME
 from scripts import register_model
 from training import hyperparameters as hp

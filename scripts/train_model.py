@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_iris
 
+from artifacts.baseline_data import channel_rows
+from artifacts.baseline_files import baseline_path_for
 from artifacts.packaging import ARTIFACT, signature_path_for
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 from training.local import channel_matrix, train_channels
 from training.manifest import Manifest, cell
 from training.prepare import prepare
 from training.result import servable, write_servable
-from watch.baseline_data import channel_rows
-from watch.baseline_files import baseline_path_for
 
 # Physically plausible bounds for a flower measured in cm: the API rejects values
 # outside them. Iris measurements in the data set lie between 0.1 and 7.9 cm.

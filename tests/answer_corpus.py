@@ -24,7 +24,7 @@ from chalicelib import clients
 from chalicelib.predictor import SageMakerPredictor
 from chalicelib.settings import Settings, use_settings
 from chalicelib.signature import Signature, read_signature
-from paths import CHALICE_DIR, IRIS_SIGNATURE
+from foundation.paths import CHALICE_DIR, IRIS_SIGNATURE
 from tests.signatures import MIXED_RECORD, signature_for
 
 ENDPOINT = "corpus"

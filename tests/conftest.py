@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paths import CHALICE_CONFIG_DIR
+from foundation.paths import CHALICE_CONFIG_DIR
 from scripts import train_model
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import xgboost as xgb
 
 from artifacts.importing import Typing, prepare_import, write_import
-from lambda_code import drift, predictor, validation
-from lambda_code import signature as sig
+from foundation.lambda_code import drift, predictor, validation
+from foundation.lambda_code import signature as sig
 from local_sagemaker.capture import CaptureWriter, capture_line
 from provisioning.naming import VARIANT_NAME
 from serving.model import XGBoostModel, json_bytes

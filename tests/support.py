@@ -11,8 +11,8 @@ from typing import Any
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import local_stage_variables
-from paths import REPO_ROOT
 
 __all__ = ["ENDPOINT_NAME", "LOCAL_STAGE_ORIGIN", "REPO_ROOT"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from paths import BUILD_DIR
+from foundation.paths import BUILD_DIR
 from provisioning.aws import AwsClients
 from training.dataset import DataRefused
 from training.options import Options

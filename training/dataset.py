@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 from sklearn.model_selection import train_test_split
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 TRAIN, VALIDATION, LABEL_KINDS = "train", "validation", ("auto", "classes", "values")
 Pair = tuple[np.ndarray, np.ndarray]  # (x, y)

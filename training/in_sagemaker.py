@@ -11,12 +11,12 @@ from typing import Any
 
 from botocore.exceptions import NoRegionError
 
+from foundation.images import DEFAULT_XGBOOST_VERSION, MODEL_MEMBER, xgboost_image_uri
+from foundation.interrupts import Interrupted, interruptible
 from provisioning import checks
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
 from provisioning.endpoint.model_resources import ensure_bucket
-from provisioning.images import DEFAULT_XGBOOST_VERSION, MODEL_MEMBER, xgboost_image_uri
-from provisioning.interrupts import Interrupted, interruptible
 from provisioning.naming import PROJECT, project_bucket
 from provisioning.plan import Deployment, fail, interrupted
 from training import aws_job, job_progress, tuning_job

@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from foundation.interrupts import Interrupted, shielded
 from provisioning.checks import AWS_ERRORS, one_line
-from provisioning.interrupts import Interrupted, shielded
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"  # also the namespace of the jobs' metrics
 # CloudWatch Logs shows a tab as #011 (rsyslog's escape), as in the container's metric lines

@@ -14,7 +14,7 @@ from typing import Any
 
 import xgboost as xgb
 
-from provisioning.images import MODEL_MEMBER
+from foundation.images import MODEL_MEMBER
 from training import container_metrics
 from training.hyperparameters import MAXIMIZE, HyperparameterError, validate
 

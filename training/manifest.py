@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from artifacts.example_input import FALSE, KEPT_EXAMPLES, TRUE
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 from training.dataset import Dataset
 
 MANIFEST_NAME = "manifest.json"

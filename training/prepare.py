@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from paths import BUILD_DIR
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.paths import BUILD_DIR
 from training import hyperparameters as hp
 from training.dataset import Channels, Dataset, matching, read_dataset, split, write_channels
 from training.manifest import MANIFEST_NAME, Manifest, manifest_for

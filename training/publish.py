@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambda_code import signature as sig
+from artifacts.baseline_data import channel_rows
+from artifacts.baseline_files import MAKE_BASELINE, baseline_path_for
+from foundation.lambda_code import signature as sig
 from training.manifest import Manifest
 from training.options import Options
 from training.result import servable, write_servable
-from watch.baseline_data import channel_rows
-from watch.baseline_files import MAKE_BASELINE, baseline_path_for
 
 # SageMaker adds it to a tuning job's training jobs; it is not the model's.
 TUNING_ONLY = ("_tuning_objective_metric",)

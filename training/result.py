@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from artifacts.baseline_maker import baseline_for
 from artifacts.booster import booster_facts, load_booster
 from artifacts.example_input import Example
 from artifacts.importing import (
@@ -21,11 +22,10 @@ from artifacts.importing import (
 )
 from artifacts.model_file import ModelFileError, model_from_bytes
 from artifacts.packaging import deterministic_tar_gz, signature_path_for
-from lambda_code import drift
-from lambda_code import signature as sig
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
 from serving.model import XGBoostModel
 from training.manifest import Manifest
-from watch.baseline_maker import baseline_for
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from foundation.interrupts import Interrupted, shielded
 from provisioning.aws import is_missing
 from provisioning.checks import AWS_ERRORS, one_line
-from provisioning.interrupts import Interrupted, shielded
 from training.aws_job import create_when_role_is_ready, next_attempt, training_job_request
 from training.job_progress import FINISHED, MARGIN_SECONDS, TrainingFailed, first_line, signal_words
 

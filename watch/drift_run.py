@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_code import drift
-from paths import BUILD_DIR, CHALICE_CONFIG_DIR
-from provisioning.files import write_atomically
+from artifacts.baseline_files import MAKE_BASELINE, Found, baseline_path_for, find_baselines
+from foundation.files import write_atomically
+from foundation.lambda_code import drift
+from foundation.paths import BUILD_DIR, CHALICE_CONFIG_DIR
 from provisioning.stage_config import ENDPOINT_VARIABLE, REGION_VARIABLE, SIGNATURE_VARIABLE
 from watch import html_report, text_report
-from watch.baseline_files import MAKE_BASELINE, Found, baseline_path_for, find_baselines
 
 FINE, DRIFT, BAD_INPUT = 0, 1, 2
 

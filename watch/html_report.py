@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 from watch import text_report
 
 WIDTH, HEIGHT, MARGIN = 420, 170, 28

@@ -3,7 +3,7 @@ prediction's row, what could not be read, and the thresholds used."""
 
 from __future__ import annotations
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 
 
 def _number(value: float | None, digits: int = 3) -> str:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from foundation.paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from provisioning.api.functions import named_functions
 from provisioning.api.monitoring import monitoring_resources
 from provisioning.naming import stack_name
 
@@ -291,6 +292,7 @@ def merge_template(
             },
         }
         outputs["ApiKeyId"] = {"Value": {"Ref": "ApiKey"}}
+    resources.update(named_functions(settings.stage, settings.environment))  # batch, drift
     monitoring, monitoring_outputs = monitoring_resources(settings)
     resources.update(monitoring)
     outputs.update(monitoring_outputs)

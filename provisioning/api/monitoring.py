@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from foundation.lambda_code import drift, drift_schedule
+from provisioning.api.functions import function_name
+from provisioning.api.functions import logical_id as function_id
 from provisioning.monitoring import (
     EndpointThresholds,
+    Watch,
     alarm_properties,
     api_watches,
     dashboard_body,
+    drift_watches,
     endpoint_dimensions,
     endpoint_watches,
 )
@@ -52,6 +57,16 @@ def monitoring_resources(settings: GatewaySettings) -> tuple[dict[str, Any], dic
             "Properties": alarm_properties(watch, settings.stage, dimensions, actions),
         }
     sections = [(watches, dimensions)]
+    drift_section = drift_alarms(settings)
+    if drift_section is not None:
+        drifting, drift_dimensions = drift_section
+        for watch in drifting:
+            resources[logical_id(watch.key)] = {
+                "Type": "AWS::CloudWatch::Alarm",
+                "DependsOn": [function_id(drift_schedule.FUNCTION)],
+                "Properties": alarm_properties(watch, settings.stage, drift_dimensions, actions),
+            }
+        sections.append(drift_section)
     if settings.endpoint_name:
         sections.append(
             (endpoint_watches(EndpointThresholds()), endpoint_dimensions(settings.endpoint_name))
@@ -63,3 +78,19 @@ def monitoring_resources(settings: GatewaySettings) -> tuple[dict[str, Any], dic
     }
     outputs["DashboardName"] = {"Value": {"Ref": "Dashboard"}}
     return resources, outputs
+
+
+def drift_alarms(settings: GatewaySettings) -> tuple[list[Watch], dict[str, str]] | None:
+    """The drift function's watches and their dimensions, for a stage that has one
+    (scripts.drift_schedule): its period is the schedule's, its thresholds the stage's."""
+    environment = settings.environment
+    if not drift_schedule.DriftSchedule.from_environ(environment).schedule:
+        return None
+    defaults = drift.Thresholds()
+    watches = drift_watches(
+        drift_schedule.interval_seconds(environment[drift_schedule.SCHEDULE]),
+        float(environment.get(drift_schedule.PSI_ALERT) or defaults.psi_alert),
+        float(environment.get(drift_schedule.MISSING_ALERT) or defaults.missing_alert),
+        settings.metrics_namespace,
+    )
+    return watches, {"FunctionName": function_name(settings.stage, drift_schedule.FUNCTION)}

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from local_sagemaker.processes import chalice_executable
-from paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from foundation.paths import CHALICE_CONFIG_DIR, CHALICE_DIR
+from foundation.processes import chalice_executable
 from provisioning.api.gateway import GatewaySettings, chalice_app_importable, merge_template
 
 

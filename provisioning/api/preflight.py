@@ -10,9 +10,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambda_code import settings
-from lambda_code import signature as sig
-from provisioning import stage_config
+from foundation.lambda_code import batch_triggers, drift_schedule, settings
+from foundation.lambda_code import signature as sig
+from provisioning import drift_stage, stage_config
 from provisioning.aws import ARTIFACT_TAG_KEY, AwsClients, is_missing
 from provisioning.iam_documents import endpoint_arn
 
@@ -20,6 +20,9 @@ from provisioning.iam_documents import endpoint_arn
 # UnreservedConcurrentExecution below its minimum value of [10]"; Lambda Developer Guide,
 # "Configuring reserved concurrency").
 LAMBDA_MINIMUM_UNRESERVED = 10
+
+
+BATCH_FUNCTIONS = (batch_triggers.ARRIVAL_FUNCTION, batch_triggers.SCHEDULE_FUNCTION)
 
 
 class PreflightFailed(Exception):
@@ -39,6 +42,10 @@ class StageTarget:
     # The stage's batch functions (scripts.batch_triggers) by name, with their policy.
     batch_functions: tuple[str, ...] = ()
     batch_policy: dict[str, Any] | None = None
+    # The stage's drift function (scripts.drift_schedule): its variables and policy.
+    drift_variables: dict[str, str] | None = None
+    drift_policy: dict[str, Any] | None = None
+    config_dir: Path | None = None
 
     @classmethod
     def load(cls, stage: str, config_dir: Path) -> StageTarget:
@@ -51,19 +58,27 @@ class StageTarget:
         policy_file = config_dir / ours.get("iam_policy_file", f"policy-{stage}.json")
         signature = variables.get(stage_config.SIGNATURE_VARIABLE) or settings.DEFAULT_SIGNATURE
         functions = ours.get("lambda_functions", {})
-        batch_files = {f.get("iam_policy_file") for f in functions.values()} - {None}
-        batch_policy = None
-        if batch_files:
-            batch_file = config_dir / str(sorted(batch_files)[0])
-            batch_policy = json.loads(batch_file.read_text()) if batch_file.is_file() else {}
+        batch = {name: f for name, f in functions.items() if name in BATCH_FUNCTIONS}
+        batch_files = {f.get("iam_policy_file") for f in batch.values()} - {None}
+        batch_policy = _policy(config_dir, sorted(batch_files)[0]) if batch_files else None
+        drift_function = functions.get(drift_schedule.FUNCTION)
+        drift_policy = drift_variables = None
+        if drift_function is not None:
+            drift_policy = _policy(config_dir, drift_function.get("iam_policy_file"))
+            drift_variables = {
+                name: value for name, value in variables.items() if name.startswith("DRIFT_")
+            }
         return cls(
             stage=stage,
             endpoint_name=variables.get(stage_config.ENDPOINT_VARIABLE, ""),
             region=variables.get(stage_config.REGION_VARIABLE) or None,
             policy=json.loads(policy_file.read_text()) if policy_file.is_file() else {},
             signature_path=config_dir.parent / "chalicelib" / "signatures" / signature,
-            batch_functions=tuple(sorted(functions)),
+            batch_functions=tuple(sorted(batch)),
             batch_policy=batch_policy,
+            drift_variables=drift_variables,
+            drift_policy=drift_policy,
+            config_dir=config_dir,
         )
 
 
@@ -112,6 +127,29 @@ def check_batch_policy(target: StageTarget, region: str, account: str) -> None:
         raise PreflightFailed(
             f"the batch functions' policy of stage {target.stage} is not for {wanted}: rerun "
             f"`python -m scripts.batch_triggers --stage {target.stage} ...` (or --off)"
+        )
+
+
+def check_drift(target: StageTarget, region: str, account: str) -> None:
+    """The stage's drift function reads this endpoint's capture, in this account and region, on a
+    schedule EventBridge takes, with the baseline of the model the stage validates by."""
+    if target.drift_variables is None or target.config_dir is None:
+        return
+    again = f"rerun `python -m scripts.drift_schedule --stage {target.stage} ...` (or --off)"
+    from chalicelib import drift_watch
+
+    try:
+        drift_schedule.interval_seconds(target.drift_variables.get(drift_schedule.SCHEDULE, ""))
+        drift_watch.thresholds_from(target.drift_variables)
+        drift_stage.stage_baseline(target.config_dir, target.stage)
+    except ValueError as error:
+        raise PreflightFailed(f"the drift function of stage {target.stage}: {error}") from None
+    bucket = target.drift_variables.get(drift_schedule.BUCKET, "")
+    wanted = drift_stage.drift_policy(region, account, target.stage, target.endpoint_name, bucket)
+    if target.drift_policy != wanted:
+        raise PreflightFailed(
+            f"the drift function's policy of stage {target.stage} is not for the capture of "
+            f"{target.endpoint_name} in {region} and account {account}: {again}"
         )
 
 
@@ -188,11 +226,18 @@ def preflight(aws: AwsClients, target: StageTarget, reserved_concurrency: int) -
     account = str(aws.sts.get_caller_identity()["Account"])
     check_policy(target, aws.region, account)
     check_batch_policy(target, aws.region, account)
+    check_drift(target, aws.region, account)
     check_endpoint_serves(aws.sagemaker, target)
     check_signature(aws.sagemaker, target)
-    # Each batch function reserves one (provisioning/batch_stage.py).
-    check_concurrency(aws.lambda_, reserved_concurrency + len(target.batch_functions))
+    # Each batch function reserves one (batch/stage.py), and so does the drift one.
+    extra = len(target.batch_functions) + (target.drift_variables is not None)
+    check_concurrency(aws.lambda_, reserved_concurrency + extra)
     return account
+
+
+def _policy(config_dir: Path, name: str | None) -> dict[str, Any]:
+    path = config_dir / str(name)
+    return json.loads(path.read_text()) if name and path.is_file() else {}
 
 
 def _listed(value: Any) -> list[Any]:

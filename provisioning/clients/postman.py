@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lambda_code import answers, validation
-from lambda_code import signature as sig
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.lambda_code import answers, validation
+from foundation.lambda_code import signature as sig
 
 COLLECTION = "sagemaker-proxy.postman_collection.json"
 ENVIRONMENT = "local.postman_environment.json"

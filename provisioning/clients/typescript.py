@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from paths import REPO_ROOT
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.paths import REPO_ROOT
 
 OPENAPI_TYPESCRIPT = REPO_ROOT / "node_modules" / ".bin" / "openapi-typescript"
 TYPES_FILE = "api.d.ts"

@@ -9,12 +9,12 @@ import math
 import botocore.session
 
 from artifacts.binding import BindingError, bound_signature
-from lambda_code import signature as sig
-from paths import MODEL_ARTIFACT
+from foundation.images import UnsupportedVersion, check_xgboost_version
+from foundation.lambda_code import signature as sig
+from foundation.paths import MODEL_ARTIFACT
 from provisioning import checks, stage_config
 from provisioning.endpoint.deploy import Autoscaling, EndpointRequest
 from provisioning.endpoint.traffic import TrafficPolicy, TrafficSpecError
-from provisioning.images import UnsupportedVersion, check_xgboost_version
 from provisioning.model_registry import GROUP_NAME, ModelVersion
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Variant

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 
 Capture = drift.capture.Exchange
 

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_code import signature as sig
-from paths import CHALICE_CONFIG_DIR
+from foundation.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
+from foundation.interrupts import Interrupted, interruptible, shielded
+from foundation.lambda_code import signature as sig
+from foundation.paths import CHALICE_CONFIG_DIR
 from provisioning import checks, stage_config
 from provisioning.aws import AwsClients, project_tags
 from provisioning.checks import AWS_ERRORS
@@ -30,8 +32,6 @@ from provisioning.endpoint.rollout import (
 )
 from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
 from provisioning.iam_documents import execution_role_policy
-from provisioning.images import DEFAULT_XGBOOST_VERSION, UnsupportedRegion, xgboost_image_uri
-from provisioning.interrupts import Interrupted, interruptible, shielded
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
 from provisioning.plan import Deployment, StepFailed, fail, interrupted

@@ -3,12 +3,13 @@ serves the new config, smoke-test it as the proxy will read it, and scale it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambda_code import answers, predictor
-from lambda_code import signature as sig
+from foundation.lambda_code import answers, predictor, validation
+from foundation.lambda_code import signature as sig
 from provisioning.aws import TRANSITIONAL_STATUSES, is_missing, is_ours
 from provisioning.naming import VARIANT_NAME, Names, Variant
 from provisioning.plan import Deployment, StepFailed
@@ -139,10 +140,11 @@ def check_serving(endpoint: dict[str, Any], names: Names) -> None:
 
 
 def smoke_row(signature: sig.Signature) -> bytes:
-    """The signature's first example as the proxy sends it: one CSV row."""
+    """The signature's first example as the proxy sends it: one CSV row, made by the proxy's
+    own reader of a request body (a category's name becomes its code there)."""
     record = signature.examples[0]["record"]
-    row = [record.get(name) for name in signature.feature_names]
-    return predictor.to_csv([row], missing=True, booleans=True)
+    rows = validation.BodyReader(signature, max_batch_size=1).rows(json.dumps(record))
+    return predictor.to_csv(rows, missing=True, booleans=True)
 
 
 def smoke_test(run: Deployment, names: Names, signature: sig.Signature) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from foundation.interrupts import Interrupted, interruptible
 from provisioning import checks
 from provisioning.aws import AwsClients, is_missing
 from provisioning.checks import AWS_ERRORS
@@ -31,7 +32,6 @@ from provisioning.endpoint.ours import (
     remove_config,
     tagged_ours,
 )
-from provisioning.interrupts import Interrupted, interruptible
 from provisioning.naming import VARIANT_NAME, project_bucket
 from provisioning.plan import exists
 from provisioning.run_lock import EndpointLock, LockHeld, holding

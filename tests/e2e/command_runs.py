@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 
 if TYPE_CHECKING:  # the faulty command's process imports no more than it must
     import pytest
@@ -159,7 +159,7 @@ class _SignalAtLine:
 
 
 def started_moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from local_sagemaker import processes
+    from foundation import processes
 
     port = processes.free_port()
     server = processes.start(

@@ -17,8 +17,8 @@ from bench.own_models import (
     run_import_model,
     train_categorical_model,
 )
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Layout, Stack, running_stack
-from paths import REPO_ROOT
 from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME

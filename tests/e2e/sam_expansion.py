@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 from provisioning.api import package as api_package
 
 # `make test` installs SAM's translator and checkov there: their pins clash with ours.

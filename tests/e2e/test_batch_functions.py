@@ -18,8 +18,8 @@ import pytest
 from chalice.test import Client
 from parliament import analyze_policy_string
 
-from lambda_code import batch_triggers as triggers
-from paths import CHALICE_DIR
+from foundation.lambda_code import batch_triggers as triggers
+from foundation.paths import CHALICE_DIR
 from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
 from tests.e2e.command_runs import REGION, run, started_moto_server
@@ -350,8 +350,8 @@ def test_bad_arguments_are_refused_without_calling_aws(
 def test_the_template_has_the_functions_their_rules_and_their_own_policy(
     tmp_path: Path,
 ) -> None:
-    from lambda_code import batch_jobs
-    from provisioning.batch_stage import BatchStage, functions_policy, write_stage
+    from batch.stage import BatchStage, functions_policy, write_stage
+    from foundation.lambda_code import batch_jobs
     from provisioning.stage_config import StageFiles
 
     project = project_copy(tmp_path)
@@ -395,9 +395,9 @@ def run_cfn_lint(path: Path) -> Any:
 
 
 def test_make_deploy_refuses_batch_functions_written_for_another_endpoint(tmp_path: Path) -> None:
-    from lambda_code import batch_jobs
+    from batch.stage import BatchStage, functions_policy, write_stage
+    from foundation.lambda_code import batch_jobs
     from provisioning.api.preflight import PreflightFailed, StageTarget, check_batch_policy
-    from provisioning.batch_stage import BatchStage, functions_policy, write_stage
     from provisioning.stage_config import StageFiles
 
     project = project_copy(tmp_path)

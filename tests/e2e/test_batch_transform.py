@@ -39,7 +39,7 @@ def deployed(
     """moto_server with the Iris endpoint deployed for stage dev, and that stage's files."""
     import shutil
 
-    from paths import CHALICE_CONFIG_DIR
+    from foundation.paths import CHALICE_CONFIG_DIR
 
     config = tmp_path_factory.mktemp("chalice") / ".chalice"
     shutil.copytree(CHALICE_CONFIG_DIR, config, ignore=shutil.ignore_patterns("deploy*"))
@@ -208,7 +208,7 @@ def test_bad_arguments_are_refused_without_calling_aws(
 ) -> None:
     import shutil
 
-    from paths import LAMBDA_SIGNATURES
+    from foundation.paths import LAMBDA_SIGNATURES
 
     shutil.copytree(LAMBDA_SIGNATURES, chalice_config.parent / "chalicelib" / "signatures")
     # A dead port: any AWS call would fail with exit 1, not 2
@@ -222,7 +222,7 @@ def test_a_failed_job_says_why(deployed: tuple[str, Path, Path], monkeypatch: An
     (moto's jobs always complete), so the FailureReason is the one given here."""
     from batch.transform import S3Location, TransformRequest
     from batch.transform_run import TransformFailed, run_transform
-    from lambda_code import signature as sig
+    from foundation.lambda_code import signature as sig
     from provisioning.aws import AwsClients
 
     url, config, _ = deployed
@@ -254,9 +254,9 @@ def test_ctrl_c_while_waiting_stops_the_job(
 
     from batch.transform import S3Location, TransformRequest
     from batch.transform_run import run_transform
-    from lambda_code import signature as sig
+    from foundation.interrupts import Interrupted
+    from foundation.lambda_code import signature as sig
     from provisioning.aws import AwsClients
-    from provisioning.interrupts import Interrupted
 
     url, config, _ = deployed
     for name, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import requests
 
-from local_sagemaker import processes
-from paths import REPO_ROOT
+from foundation import processes
+from foundation.paths import REPO_ROOT
 from serving.entrypoint import SettingError, gunicorn_command
 from serving.model import XGBoostModel
 

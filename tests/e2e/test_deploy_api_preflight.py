@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from chalicelib.signature import read_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from provisioning.aws import AwsClients, project_tags
 from scripts import deploy_api

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"
 SAMPLES = DOCS / "samples"

@@ -16,10 +16,10 @@ import pytest
 import requests
 from sklearn.datasets import load_iris
 
-from lambda_code import drift
-from lambda_code import signature as sig
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Layout, Stack, running_stack
-from paths import REPO_ROOT
 from provisioning import model_registry, registered_models
 from provisioning.aws import AwsClients
 from provisioning.naming import VARIANT_NAME

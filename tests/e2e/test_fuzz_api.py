@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, settings
 from chalicelib.openapi import openapi_document
 from chalicelib.settings import Settings
 from chalicelib.signature import load_signature
+from foundation.paths import IRIS_SIGNATURE, REPO_ROOT
 from local_sagemaker.stack import Stack
-from paths import IRIS_SIGNATURE, REPO_ROOT
 
 # Per operation; /health and /openapi.json run out of distinct inputs long before this.
 EXAMPLES_PER_OPERATION = 550

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
 from tests.e2e.command_runs import REGION, Faults, run, started_moto_server
 from tests.e2e.test_interruptions import deploy_args, what_exists
 from tests.e2e.test_interruptions_races import serving_is_whole
@@ -133,7 +133,7 @@ def test_a_kill_as_the_stage_file_is_renamed_leaves_a_temporary_file_the_next_ru
 WRITER = """
 import os, sys, time
 from pathlib import Path
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
 target, go = Path(sys.argv[1]), Path(sys.argv[2])
 replace = os.replace
 def held(source, destination):

@@ -1,7 +1,7 @@
 """Ctrl-C and SIGTERM anywhere in a command's run, from its first line to its last: before its
 first AWS call, as it prints its first progress line (before anything exists), and as it prints
 its last. Every command ends in one line naming the signal and exits 128 + the signal (130 for
-Ctrl-C, 143 for SIGTERM: ``provisioning.interrupts``), never with a traceback or silently
+Ctrl-C, 143 for SIGTERM: ``foundation.interrupts``), never with a traceback or silently
 killed. The commands run as processes of their own against moto_server, the signal sent from
 inside them by a fault hook (``tests.e2e.command_runs.Faults``) at exactly that point."""
 

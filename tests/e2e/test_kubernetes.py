@@ -21,8 +21,8 @@ import pytest
 import requests
 import yaml
 
-from local_sagemaker import processes
-from paths import CONTAINER_DIR, REPO_ROOT
+from foundation import processes
+from foundation.paths import CONTAINER_DIR, REPO_ROOT
 
 KUBERNETES = REPO_ROOT / "deploy" / "kubernetes"
 TOOLS = REPO_ROOT / ".venv-tools" / "bin"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lambda_code import signature as sig
-from paths import IRIS_SIGNATURE
+from foundation.lambda_code import signature as sig
+from foundation.paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from provisioning.aws import AwsClients
 from provisioning.endpoint.alarms import endpoint_alarm_names

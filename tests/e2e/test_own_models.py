@@ -25,9 +25,9 @@ from bench.own_models import (
     train_own_model,
     xgboost_predictions,
 )
-from local_sagemaker import processes
+from foundation import processes
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Layout, Stack, running_stack
-from paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module", params=CONTAINER_TABLE + OTHERS)

@@ -90,7 +90,7 @@ def test_the_serving_image_answers_a_list_per_row_as_the_container(tmp_path: Pat
     """The image's entry point as a real process (gunicorn, as SageMaker starts it with
     ``serve``), with the quantile model unpacked as /opt/ml/model: JSON scores and CSV lines
     of xgboost's own rows (serve.py:240-249 at v3.0-5)."""
-    from local_sagemaker import processes
+    from foundation import processes
     from tests.e2e.test_container import start_container
 
     own = train_quantile_model(tmp_path / "theirs")

@@ -183,7 +183,7 @@ def test_reserved_concurrency_and_regional_endpoint(package: tuple[str, Path]) -
 def test_plain_chalice_deploy_still_packages_the_stage(stage: str, tmp_path: Path) -> None:
     # `chalice deploy --stage <stage>` is the other way to deploy: Chalice alone, without what
     # scripts.api_gateway adds (key, usage plan, CORS on gateway errors, one-stage fix).
-    from local_sagemaker.processes import chalice_executable
+    from foundation.processes import chalice_executable
 
     result = subprocess.run(
         [chalice_executable(), "package", "--stage", stage, str(tmp_path / "out")],

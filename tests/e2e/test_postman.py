@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from chalicelib.signature import read_signature
+from foundation.paths import IRIS_SIGNATURE, REPO_ROOT
 from local_identity import keys
 from local_sagemaker.stack import Stack
-from paths import IRIS_SIGNATURE, REPO_ROOT
 from scripts import postman_collection
 
 POSTMAN_DIR = REPO_ROOT / "examples" / "postman"

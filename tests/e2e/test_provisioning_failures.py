@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from foundation.images import xgboost_image_uri
 from provisioning.aws import AwsClients
 from provisioning.endpoint.alarms import endpoint_alarm_names
 from provisioning.endpoint.traffic import TrafficPolicy, deployment_config
-from provisioning.images import xgboost_image_uri
 from provisioning.monitoring import EndpointThresholds
 from provisioning.naming import Names, Variant
 from tests.e2e.provisioning_runs import make_aws, run_deploy

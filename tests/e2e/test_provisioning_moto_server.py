@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from local_sagemaker import processes
+from foundation import processes
 from tests.e2e.command_runs import run, started_moto_server
 from tests.support import REPO_ROOT, moto_model_answer
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from paths import REPO_ROOT
+from foundation.paths import REPO_ROOT
 from provisioning import registry
 from scripts import push_image
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-from local_sagemaker import processes
-from paths import REPO_ROOT
+from foundation import processes
+from foundation.paths import REPO_ROOT
 
 # What the local stage names: 8000 (chalice local), 8001 (the demo page), 8080 (the stand-in).
 DEFAULT_PORTS = (8000, 8001, 8080)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.signature import read_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from provisioning import stage_config
 from tests.support import REPO_ROOT
 

@@ -16,9 +16,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from foundation.paths import REPO_ROOT
 from local_identity import keys
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
 from tests.e2e.test_web_page import CHROMIUM, CHROMIUM_ARGS
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}

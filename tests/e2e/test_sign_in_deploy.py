@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from paths import CHALICE_DIR
+from foundation.paths import CHALICE_DIR
 from provisioning.api import package as api_package
 from provisioning.api.gateway import GatewayConfigError, GatewaySettings
 from provisioning.aws import AwsClients

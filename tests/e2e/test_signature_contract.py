@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.own_models import run_import_model, train_own_model
-from paths import CHALICE_CONFIG_DIR, IRIS_SIGNATURE
+from foundation.paths import CHALICE_CONFIG_DIR, IRIS_SIGNATURE
 from provisioning.clients.typescript import OPENAPI_TYPESCRIPT
 from tests.e2e.aws_gate import AwsGate, aws_gate
 from tests.e2e.command_runs import REGION, run, started_moto_server

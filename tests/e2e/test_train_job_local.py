@@ -19,8 +19,8 @@ import requests
 import xgboost as xgb
 from sklearn.datasets import load_wine
 
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Layout, Stack, running_stack
-from paths import REPO_ROOT
 from tests.e2e.command_runs import REGION, run, started_moto_server
 
 CULTIVARS = ("nebbiolo", "grignolino", "barbera")  # wine's classes 0, 1, 2; sorted: 2, 1, 0

@@ -24,9 +24,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from parliament import analyze_policy_string
 
+from foundation.images import xgboost_image_uri
+from foundation.interrupts import Interrupted, interruptible
 from provisioning.aws import AwsClients
-from provisioning.images import xgboost_image_uri
-from provisioning.interrupts import Interrupted, interruptible
 from provisioning.plan import Deployment
 from training import aws_job, job_progress, tuning_job
 from training.dataset import write_channels

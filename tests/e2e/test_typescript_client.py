@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from chalicelib.openapi import openapi_document
+from foundation.paths import REPO_ROOT
 from local_identity import keys
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
 from provisioning.clients.typescript import write_types
 from tests.signatures import CATEGORICAL_FEATURES, signature_for
 from tests.support import ENDPOINT_NAME

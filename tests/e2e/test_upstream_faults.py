@@ -20,7 +20,7 @@ from chalice.test import Client
 
 from chalicelib import clients
 from chalicelib.settings import Settings
-from local_sagemaker import processes
+from foundation import processes
 from local_sagemaker.fake_runtime import Fault, FaultyRuntime, answer, aws_error, faulty_runtime
 from tests.support import REPO_ROOT
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from local_sagemaker import processes
+from foundation import processes
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
 
 WEB_DIR = REPO_ROOT / "examples" / "web"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

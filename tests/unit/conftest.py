@@ -13,7 +13,7 @@ from chalice.test import Client
 from chalicelib import clients
 from chalicelib.predictor import SageMakerPredictor
 from chalicelib.signature import load_signature
-from paths import CHALICE_DIR, IRIS_SIGNATURE
+from foundation.paths import CHALICE_DIR, IRIS_SIGNATURE
 from tests.support import ENDPOINT_NAME, StubbedSageMaker
 
 

@@ -89,3 +89,14 @@ def test_the_document_has_the_enum() -> None:
     assert record["color"]["enum"] == ["red", "green", "blue"]
     assert record["color"]["type"] == "string"
     assert {"enum": ["S", "M", "L", "XL"], "type": "string"} in record["size"]["anyOf"]
+
+
+def test_the_deploys_smoke_test_sends_codes_as_the_proxy_does() -> None:
+    # A category's name in the CSV would be a 415 from the real container (it reads numbers).
+    from dataclasses import replace
+
+    from provisioning.endpoint.rollout import smoke_row
+
+    example = {"record": {"temperature": 21.5, "color": "blue", "size": None}, "score": 0.5}
+    with_example = replace(SHOP, examples=(example,))
+    assert smoke_row(with_example) == b"21.5,2,"

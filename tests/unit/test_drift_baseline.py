@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lambda_code import drift
-from lambda_code import signature as sig
+from artifacts.baseline_files import find_baselines
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
 from scripts import import_model, make_baseline
 from tests.drift_traffic import NAMES, Shop, draw, make_shop, matrix, write_csv
-from watch.baseline_files import find_baselines
 
 
 @pytest.fixture(scope="module")

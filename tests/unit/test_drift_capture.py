@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 from local_sagemaker.capture import capture_line
 from tests.drift_traffic import (
     MOMENT,

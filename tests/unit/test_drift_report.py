@@ -13,9 +13,9 @@ import pytest
 from scipy import stats as scipy_stats
 
 from artifacts.importing import Typing, prepare_import, write_import
-from lambda_code import drift, predictor, validation
+from foundation.lambda_code import drift, predictor, validation
+from foundation.paths import REPO_ROOT
 from local_sagemaker.capture import capture_line
-from paths import REPO_ROOT
 from serving.model import XGBoostModel, json_bytes
 from tests.drift_traffic import MOMENT, Shop, capture_lines, draw, make_shop, matrix
 from tests.several_outputs import train_quantile_model

@@ -10,7 +10,7 @@ import pytest
 from scipy import special
 from scipy import stats as scipy_stats
 
-from lambda_code import drift
+from foundation.lambda_code import drift
 
 stats = drift.stats
 
@@ -90,7 +90,7 @@ def test_the_lambdas_drift_code_needs_nothing_the_lambda_lacks() -> None:
     import subprocess
     import sys
 
-    from paths import CHALICE_DIR
+    from foundation.paths import CHALICE_DIR
 
     probe = (
         "import sys; import chalicelib.drift; "

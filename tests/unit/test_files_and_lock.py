@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from provisioning.files import json_like, update_json, write_atomically
+from foundation.files import json_like, update_json, write_atomically
 from provisioning.run_lock import EndpointLock, Holder, LockHeld
 
 BUCKET = "sagemaker-proxy-123456789012-eu-west-1"

@@ -19,7 +19,7 @@ from chalicelib.openapi import openapi_document
 from chalicelib.responses import predict_response_model, prediction_model
 from chalicelib.schemas import request_model
 from chalicelib.signature import OBJECTIVES, Answer, Signature, load_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from tests.signatures import signature_for
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from chalicelib.signature import CATEGORICAL, INTEGER, NUMBER, Feature, Signature, read_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from provisioning.signature_contract import (
     ACCEPT_FLAG,
     SHOWN_CHANGES,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.signature import Feature, Signature, read_signature
-from paths import CHALICE_CONFIG_DIR, IRIS_SIGNATURE
+from foundation.paths import CHALICE_CONFIG_DIR, IRIS_SIGNATURE
 from provisioning import stage_config
 from provisioning.body_limit import (
     INVOKE_PAYLOAD_BYTES,

@@ -13,7 +13,7 @@ import xgboost as xgb
 from sklearn.datasets import load_iris
 
 from chalicelib.signature import read_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from scripts import train_model
 from serving.model import XGBoostModel
 

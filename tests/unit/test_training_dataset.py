@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 from training import dataset as ds
 from training.dataset import DataRefused, matching, read_dataset, split, write_channels
 

@@ -14,7 +14,7 @@ from werkzeug.test import EnvironBuilder
 from artifacts.importing import import_model
 from batch.transform_output import labelled_lines
 from bench.own_models import train_own_model
-from lambda_code import answers
+from foundation.lambda_code import answers
 from serving.invocations import CSV, invoke
 from serving.model import XGBoostModel
 

@@ -16,7 +16,7 @@ from pydantic_core import ValidationError
 from chalicelib import validation
 from chalicelib.schemas import request_model
 from chalicelib.signature import Signature, load_signature
-from paths import IRIS_SIGNATURE
+from foundation.paths import IRIS_SIGNATURE
 from tests.signatures import CATEGORICAL_FEATURES, MIXED_RECORD, signature_for
 from tests.unit.test_predict import BAD_INPUTS
 

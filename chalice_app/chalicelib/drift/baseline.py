@@ -1,7 +1,7 @@
 """The baseline: what the model's input and output looked like on the data it was made with,
 summed up as counts a window of captured traffic is compared with.
 
-Made on the laptop (``watch.baseline_maker``) when a model is trained or imported, written beside
+Made on the laptop (``artifacts.baseline_maker``) when a model is trained or imported, written beside
 its signature as ``<name>.baseline.json`` and bound to the same artifact by its sha256. Per
 feature: how many values were present and missing; for numbers the minimum, maximum, mean,
 standard deviation, the 101 percentiles and the counts on fixed bins (interior ``edges``, open

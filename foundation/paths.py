@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Lambda: Chalice's project, its stage configuration and the model signatures it ships.
 CHALICE_DIR = REPO_ROOT / "chalice_app"
 CHALICE_CONFIG_DIR = CHALICE_DIR / ".chalice"

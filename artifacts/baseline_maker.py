@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lambda_code import answers, drift
-from lambda_code import signature as sig
+from artifacts.baseline_data import read_csv_rows
+from foundation.lambda_code import answers, drift
+from foundation.lambda_code import signature as sig
 from serving.model import XGBoostModel
-from watch.baseline_data import read_csv_rows
 
 # Interior edges at these quantiles: ten bins of about a tenth of the data each.
 EDGE_QUANTILES = tuple(q / 10 for q in range(1, 10))

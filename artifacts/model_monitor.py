@@ -19,8 +19,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from lambda_code import drift
-from lambda_code import signature as sig
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
 
 # The KLL parameters Model Monitor's own statistics carry.
 KLL_PARAMETERS = {"c": 0.64, "k": 2048.0}

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 from serving.model import XGBoostModel
 
 TRUE, FALSE = "true", "false"

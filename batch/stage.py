@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from batch.transform_run import add_batch_grants, batch_grants_document
-from lambda_code import batch_jobs
-from lambda_code import batch_triggers as triggers
+from foundation.files import update_json
+from foundation.lambda_code import batch_jobs
+from foundation.lambda_code import batch_triggers as triggers
 from provisioning.aws import AwsClients
-from provisioning.files import update_json
 from provisioning.iam_documents import batch_function_policy
 from provisioning.stage_config import StageFiles
 

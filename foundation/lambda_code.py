@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from paths import CHALICE_DIR
+from foundation.paths import CHALICE_DIR
 
 if str(CHALICE_DIR) not in sys.path:
     sys.path.append(str(CHALICE_DIR))

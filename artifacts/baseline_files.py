@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambda_code import drift
-from lambda_code import signature as sig
-from watch import model_monitor
+from artifacts import model_monitor
+from foundation.lambda_code import drift
+from foundation.lambda_code import signature as sig
 
 BASELINE_SUFFIX = ".baseline.json"
 # Model Monitor's statistics.json and constraints.json.
