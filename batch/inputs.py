@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from pydantic_core import from_json
 
-from lambda_code import signature as sig
+from foundation.lambda_code import signature as sig
 
 CSV, JSONL = "csv", "jsonl"
 FORMATS = {".csv": CSV, ".jsonl": JSONL, ".ndjson": JSONL}
@@ -134,6 +134,14 @@ class CsvLayout:
         }
         return ids, fields, None
 
+    def input_record(
+        self, cells: list[str], line: int, end_line: int, end_offset: int
+    ) -> InputRecord:
+        """The row as a record to check, or with the reason it is no record."""
+        ids, fields, problem = self.record(cells)
+        problems = _problem("row", problem) if problem else None
+        return InputRecord(line, end_line, end_offset, ids, fields, problems)
+
 
 def read_csv_header(stream: IO[bytes]) -> tuple[list[str], int]:
     """The header's column names and the bytes it takes."""
@@ -163,9 +171,7 @@ def csv_records(
             continue
         if not cells:  # a blank line
             continue
-        ids, fields, problem = layout.record(cells)
-        problems = _problem("row", problem) if problem else None
-        yield InputRecord(first, lines.line, lines.offset, ids, fields, problems)
+        yield layout.input_record(cells, first, lines.line, lines.offset)
 
 
 def jsonl_records(

@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from batch.inputs import (
-    CSV,
-    CsvLayout,
-    InputError,
-    InputRecord,
-    csv_records,
-    jsonl_records,
-    read_csv_header,
-)
-from batch.outputs import Output, reject_line
+from batch.ahead import ahead
+from batch.chunk_scoring import PlainScorer, Scored, score_records
+from batch.csv_chunks import CsvChunks, PlainChunk
+from batch.inputs import CSV, CsvLayout, InputError, InputRecord, jsonl_records, read_csv_header
+from batch.outputs import Output
+from batch.plain_rows import PlainRows
 from batch.progress import Progress
 from batch.scoring import BatchScorer
-from lambda_code import signature as sig
-from provisioning.files import write_atomically
+from foundation.files import write_atomically
+from foundation.lambda_code import signature as sig
+
+Chunk = PlainChunk | list[InputRecord]
+# Records scored and checkpointed at a time (a plain chunk holds fewer where they take more than
+# batch.csv_chunks.CHUNK_BYTES). With the next chunk read on another thread while one is scored,
+# 10,000 took the same time as 50,000 at 4 features and 8 % more at 30, with 40-60 MiB less
+# memory (measured, paired runs of 1,000,000 rows).
+CHUNK_ROWS = 10_000
 
 
 class TooManyRejects(Exception):
@@ -105,7 +109,7 @@ def score_file(
     scorer: BatchScorer,
     kind: str,
     id_columns: list[str],
-    chunk_rows: int = 10_000,
+    chunk_rows: int = CHUNK_ROWS,
     max_rejects: int | None = None,
     restart: bool = False,
 ) -> Summary:
@@ -134,29 +138,42 @@ def score_file(
             write_atomically(files.partial_rejects, b"")
             checkpoint.output_bytes = len(output.header())
             _save(files, checkpoint)
-        stream.seek(checkpoint.offset)
-        records = (
-            csv_records(stream, layout, checkpoint.offset, checkpoint.line)
-            if layout is not None
-            else jsonl_records(stream, id_columns, checkpoint.offset, checkpoint.line)
-        )
+        chunks: Generator[tuple[Chunk, PlainRows | list[InputRecord]], None, None]
+        if layout is not None:
+            plain = PlainScorer(signature, layout, scorer, output)
+            csv_chunks = CsvChunks(stream, layout, checkpoint.offset, checkpoint.line, chunk_rows)
+            chunks = ahead(csv_chunks, plain.read)
+        else:
+            stream.seek(checkpoint.offset)
+            records = jsonl_records(stream, id_columns, checkpoint.offset, checkpoint.line)
+            chunks = ((chunk, chunk) for chunk in _chunks(records, chunk_rows))
         progress = Progress(stat.st_size)
         scored_here = 0
         try:
-            with files.partial_output.open("r+b") as out, files.partial_rejects.open("r+b") as bad:
+            # Closed before the input is: the step read ahead ends first.
+            with (
+                closing(chunks),
+                files.partial_output.open("r+b") as out,
+                files.partial_rejects.open("r+b") as bad,
+            ):
                 out.truncate(checkpoint.output_bytes)
                 bad.truncate(checkpoint.rejects_bytes)
                 out.seek(checkpoint.output_bytes)
                 bad.seek(checkpoint.rejects_bytes)
-                for chunk in _chunks(records, chunk_rows):
+                for chunk, read in chunks:
                     _check_rejects(checkpoint, max_rejects, files)
-                    scored, rejected = _score_chunk(chunk, scorer, output, out, bad)
-                    checkpoint.offset, checkpoint.line = chunk[-1].end_offset, chunk[-1].end_line
+                    if isinstance(chunk, PlainChunk):
+                        scored, end = plain.score(chunk, read), (chunk.end_offset, chunk.end_line)
+                    else:
+                        scored = score_records(chunk, scorer, output)
+                        end = (chunk[-1].end_offset, chunk[-1].end_line)
+                    _write(scored, out, bad)
+                    checkpoint.offset, checkpoint.line = end
                     checkpoint.output_bytes, checkpoint.rejects_bytes = out.tell(), bad.tell()
-                    checkpoint.rows += scored
-                    checkpoint.rejected += rejected
+                    checkpoint.rows += scored.rows
+                    checkpoint.rejected += scored.rejected
                     _save(files, checkpoint)
-                    scored_here += scored
+                    scored_here += scored.rows
                     progress.update(scored_here, checkpoint.offset)
                 _check_rejects(checkpoint, max_rejects, files)
         finally:
@@ -215,27 +232,11 @@ def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRec
         yield chunk
 
 
-def _score_chunk(
-    chunk: list[InputRecord],
-    scorer: BatchScorer,
-    output: Output,
-    out: IO[bytes],
-    bad: IO[bytes],
-) -> tuple[int, int]:
-    rows: list[Any] = []
-    ids: list[dict[str, Any]] = []
-    rejects: list[bytes] = []
-    for record in chunk:
-        row, problems = (None, record.problems) if record.problems else scorer.check(record.fields)
-        if row is None:
-            rejects.append(reject_line(record.line, record.ids, problems or []))
-        else:
-            rows.append(row)
-            ids.append(record.ids)
-    if rows:
-        out.write(output.lines(ids, scorer.predict(rows)))
-    bad.write(b"".join(rejects))
-    for file in (out, bad):
-        file.flush()
-        os.fsync(file.fileno())
-    return len(rows), len(rejects)
+def _write(scored: Scored, out: IO[bytes], bad: IO[bytes]) -> None:
+    """The chunk's lines on disk before its checkpoint says they are there (a file the chunk
+    added nothing to is on disk as the last chunk left it)."""
+    for file, data in ((out, scored.output), (bad, scored.rejects)):
+        if data:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())

@@ -4,14 +4,15 @@ proxy's validator and labelling, the image's ``XGBoostModel``."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from pydantic_core import ValidationError
 
-from lambda_code import answers, validation
-from lambda_code import signature as sig
+from foundation.lambda_code import answers, validation
+from foundation.lambda_code import signature as sig
 from serving.model import XGBoostModel
 
 
@@ -22,6 +23,10 @@ class BatchScorer:
         self._missing = any(feature.optional for feature in signature.features)
         self._answers = answers.AnswerReader(signature)
         self._model = model
+        # Every core but the one reading ahead (batch.ahead): the serving image gives each of
+        # its workers one thread; a row's prediction does not depend on how many share the rows.
+        # On 2 cores, 2 threads took the same time as 1 and more CPU (measured, docs/benchmarks.md).
+        model.booster.set_param({"nthread": max(1, (os.cpu_count() or 1) - 1)})
 
     def check(self, fields: Any) -> tuple[Sequence[validation.Cell] | None, list[dict[str, str]]]:
         """The record's row in the model's order, or the problems the API would answer with."""
@@ -39,3 +44,14 @@ class BatchScorer:
         matrix = np.array(rows, dtype=np.float64)
         scores = self._model.predict(matrix).tolist()
         return self._answers.label(scores)  # type: ignore[return-value]
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """The image's prediction for rows of the model's features (NaN missing): what
+        ``predict`` labels."""
+        return self._model.predict(matrix)
+
+
+def matrix_row(row: Sequence[validation.Cell]) -> list[float]:
+    """A validated row as ``predict`` hands it to the model: None missing (NaN), a boolean 1 or
+    0, a category its code."""
+    return [math.nan if cell is None else float(cell) for cell in row]

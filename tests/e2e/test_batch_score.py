@@ -20,9 +20,9 @@ import pytest
 import requests
 import xgboost as xgb
 
+from bench.own_models import OwnModel, expected_prediction, import_own, train_own_model
+from foundation.paths import REPO_ROOT
 from local_sagemaker.stack import Stack
-from paths import REPO_ROOT
-from tests.models import OwnModel, expected_prediction, import_own, train_own_model
 
 IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -342,3 +342,69 @@ def test_an_unfinished_run_of_another_job_is_never_overwritten(
                             "--model", model, "--restart")  # fmt: skip
     assert restarted.returncode == 0, restarted.stderr
     assert len(read_csv(output)) == 3_000 - len(write_iris_batch(tmp_path / "again.csv", 3_000))
+
+
+def test_a_plain_file_and_the_same_file_quoted_give_the_same_files(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    """A plain file is read a column at a time (Arrow); the same records with every cell quoted
+    are read a record at a time, as every file was before: the two runs write the same bytes."""
+    # Given 60,000 records with bad ones, and the same records with every cell quoted
+    plain = tmp_path / "plain.csv"
+    bad = write_iris_batch(plain, 60_000, seed=11)
+    quoted = tmp_path / "quoted.csv"
+    with plain.open(newline="") as source, quoted.open("w", newline="") as target:
+        csv.writer(target, quoting=csv.QUOTE_ALL).writerows(csv.reader(source))
+    model = trained_model / "model.tar.gz"
+    # When both are scored
+    for source in (plain, quoted):
+        run = batch_score("--input", source, "--output", source.with_suffix(".out"),
+                          "--id-column", "id", "--model", model, "--chunk-rows", "7000")  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert f"rejected {len(bad)}," in run.stdout
+    # Then the scored rows and the rejects are the same bytes
+    assert plain.with_suffix(".out").read_bytes() == quoted.with_suffix(".out").read_bytes()
+    rejects = [p.with_name(p.stem + ".out.rejects.jsonl").read_bytes() for p in (plain, quoted)]
+    assert rejects[0] == rejects[1]
+    assert len(rejects[0].splitlines()) == len(bad)
+
+
+def test_a_categorical_model_scores_categories_by_name(tmp_path: Path) -> None:
+    from bench.own_models import categories_flags, run_import_model, train_categorical_model
+
+    # Given the shop's model imported with its categories, and records naming them
+    own = train_categorical_model(tmp_path / "theirs", "binary:logistic")
+    artifact = tmp_path / "build" / "model.tar.gz"
+    imported = run_import_model(
+        own.model, own.example, artifact, ("stay", "buy"), tuple(categories_flags(own))
+    )
+    assert imported.returncode == 0, imported.stderr
+    records = [dict(record) for record in own.records] * 50
+    records[3] = {**records[3], "color": "purple"}  # a name the model does not know
+    records[8] = {**records[8], "temperature": "warm"}
+    source = tmp_path / "shop.csv"
+    with source.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["key", "temperature", "color", "size"])
+        for index, record in enumerate(records):
+            cells = [record.get(name, "") for name in ("temperature", "color", "size")]
+            writer.writerow([f"k{index}", *cells])
+    # When they are scored
+    output = tmp_path / "scored.csv"
+    run = batch_score("--input", source, "--output", output, "--id-column", "key",
+                      "--model", artifact)  # fmt: skip
+    # Then each valid record is XGBoost's own prediction on its categories
+    assert run.returncode == 0, run.stderr
+    valid = [(i, r) for i, r in enumerate(records) if i not in (3, 8)]
+    scores = own.predict([record for _, record in valid])
+    rows = read_csv(output)
+    assert [row["key"] for row in rows] == [f"k{index}" for index, _ in valid]
+    assert [float(row["probability_buy"]) for row in rows] == scores
+    assert [row["label"] for row in rows] == [("stay", "buy")[int(p > 0.5)] for p in scores]
+    # And the unknown name and the word are refused with the API's reasons
+    rejects = read_jsonl(output.with_name("scored.csv.rejects.jsonl"))
+    assert [(r["line"], r["ids"]["key"], r["errors"][0]["field"]) for r in rejects] == [
+        (5, "k3", "color"),
+        (10, "k8", "temperature"),
+    ]
+    assert rejects[0]["errors"][0]["reason"].startswith("Input should be one of 'red', 'green'")
