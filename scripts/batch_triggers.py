@@ -27,6 +27,7 @@ from batch.stage import (
     write_stage,
 )
 from batch.transform import location_problem, price_line, spec_problem
+from foundation.command_help import ends_with_example
 from foundation.interrupts import one_line_on_signal
 from foundation.lambda_code import batch_jobs
 from foundation.paths import CHALICE_CONFIG_DIR
@@ -44,7 +45,11 @@ SCHEDULE = re.compile(
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m scripts.batch_triggers", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            'python -m scripts.batch_triggers --stage dev --on-arrival --schedule "rate(1 day)"'
+        ),
+        prog="python -m scripts.batch_triggers",
+        description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--stage", default="dev", help="the stage whose model scores (default: dev)")
     p.add_argument("--input", help="the prefix new CSV arrives under: s3://bucket/prefix/")

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from foundation.command_help import ends_with_example
 from foundation.lambda_code import answers, drift
 from foundation.lambda_code import signature as sig
 from foundation.paths import CHALICE_CONFIG_DIR
@@ -56,7 +57,13 @@ def summary(predictions: list[dict[str, Any]], signature: sig.Signature) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.captured", description=__doc__)
+    parser = argparse.ArgumentParser(
+        **ends_with_example(
+            "python -m scripts.captured --endpoint-name iris-xgboost --since 2026-11-27T10:00"
+        ),
+        prog="python -m scripts.captured",
+        description=__doc__,
+    )
     parser.add_argument("--endpoint-name", required=True, help="the endpoint whose capture to read")
     parser.add_argument(
         "--since", type=since, help="only invocations from this time on (ISO 8601, UTC if no zone)"

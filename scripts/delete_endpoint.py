@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from foundation.command_help import ends_with_example
 from foundation.interrupts import stops_in_one_line
 from provisioning import checks
 from provisioning.aws import AwsClients
@@ -23,7 +24,11 @@ from provisioning.endpoint.teardown import delete
 @stops_in_one_line(lambda stop: f"INTERRUPTED ({stop.name}) before anything was deleted")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.delete_endpoint", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            "python -m scripts.delete_endpoint --endpoint-name iris-xgboost --dry-run"
+        ),
+        prog="python -m scripts.delete_endpoint",
+        description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--endpoint-name", required=True, help="the endpoint to delete")
     parser.add_argument(

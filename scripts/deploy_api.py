@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from foundation.command_help import ends_with_example
 from foundation.interrupts import Interrupted, interruptible, shielded, stops_in_one_line
 from foundation.paths import BUILD_DIR, CHALICE_CONFIG_DIR
 from provisioning import checks
@@ -133,9 +134,9 @@ def interrupted_stack(cfn: Any, stack: str, signal: Interrupted) -> str:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        **ends_with_example("python -m scripts.deploy_api --stage dev --dry-run"),
         prog="python -m scripts.deploy_api",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stage", required=True, help="a stage in gateway.json and config.json")
     parser.add_argument(

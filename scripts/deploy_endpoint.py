@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from foundation.command_help import ends_with_example
 from foundation.images import DEFAULT_XGBOOST_VERSION
 from foundation.interrupts import stops_in_one_line
 from foundation.paths import BUILD_DIR, CHALICE_CONFIG_DIR
@@ -29,7 +30,11 @@ from provisioning.stage_review import write_clients
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m scripts.deploy_endpoint", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            "python -m scripts.deploy_endpoint --endpoint-name iris-xgboost --stage dev"
+        ),
+        prog="python -m scripts.deploy_endpoint",
+        description=__doc__.split("\n\n")[0],
     )
     p.add_argument(
         "--endpoint-name", required=True, help="the SageMaker endpoint to create or update"

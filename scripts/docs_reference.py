@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from foundation.command_help import ends_with_example
 from foundation.lambda_code import signature as sig
 from foundation.paths import IRIS_SIGNATURE, REPO_ROOT
 
@@ -148,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.docs_reference",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example: python -m scripts.docs_reference && .venv-docs/bin/mkdocs build --strict",
+        **ends_with_example(
+            "python -m scripts.docs_reference && .venv-docs/bin/mkdocs build --strict"
+        ),
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
     parser.add_argument("--quiet", action="store_true", help="say nothing when all went well")

@@ -20,6 +20,7 @@ import re
 import sys
 from pathlib import Path
 
+from foundation.command_help import ends_with_example
 from foundation.lambda_code import drift
 from provisioning import checks
 from provisioning.aws import AwsClients
@@ -61,7 +62,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m scripts.drift_report",
         description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n")[-1],
+        **ends_with_example(
+            "python -m scripts.drift_report --stage dev --since 24h --html drift.html",
+            __doc__.split("\n\n")[-1],
+        ),
     )
     p.add_argument("--stage", required=True, help="the stage whose endpoint's capture to read")
     window = p.add_argument_group("the window (default: the last 24 hours)")

@@ -19,6 +19,7 @@ import math
 import sys
 from pathlib import Path
 
+from foundation.command_help import ends_with_example
 from foundation.interrupts import one_line_on_signal
 from foundation.lambda_code import drift, drift_metrics, drift_schedule
 from foundation.paths import CHALICE_CONFIG_DIR
@@ -44,7 +45,11 @@ METRIC_MONTH_USD, ALARM_MONTH_USD, LAMBDA_GB_SECOND_USD = 0.30, 0.10, 0.00001666
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m scripts.drift_schedule", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            'python -m scripts.drift_schedule --stage dev --schedule "rate(1 hour)"'
+        ),
+        prog="python -m scripts.drift_schedule",
+        description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--stage", default="dev", help="the stage whose model to watch (default: dev)")
     p.add_argument(

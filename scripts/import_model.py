@@ -32,6 +32,7 @@ from artifacts.importing import (
 )
 from artifacts.packaging import ARTIFACT
 from artifacts.signature_table import signature_table
+from foundation.command_help import ends_with_example
 from foundation.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
 from foundation.lambda_code import settings
 from foundation.lambda_code import signature as sig
@@ -44,7 +45,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m scripts.import_model",
         description=__doc__.split("\n\n")[0],
-        epilog="Then: make run (serves it locally), or scripts.deploy_endpoint (to SageMaker).",
+        **ends_with_example(
+            "python -m scripts.import_model --model my-model.ubj --example example.csv --labels no,yes",
+            "Then: make run (serves it locally), or scripts.deploy_endpoint (to SageMaker).",
+        ),
     )
     p.add_argument(
         "--model",

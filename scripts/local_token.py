@@ -8,11 +8,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from foundation.command_help import ends_with_example
 from local_identity import keys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.local_token", description=__doc__)
+    parser = argparse.ArgumentParser(
+        **ends_with_example(
+            'curl -H "Authorization: Bearer $(python -m scripts.local_token)" http://127.0.0.1:8000/openapi.json'
+        ),
+        prog="python -m scripts.local_token",
+        description=__doc__,
+    )
     parser.add_argument("--subject", default="developer", help="who the token names (sub)")
     parser.add_argument(
         "--scope",

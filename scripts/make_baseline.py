@@ -21,6 +21,7 @@ from artifacts.baseline_files import baseline_files, baseline_path_for, model_mo
 from artifacts.baseline_maker import baseline_for
 from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import signature_path_for
+from foundation.command_help import ends_with_example
 from foundation.files import write_atomically
 from foundation.paths import MODEL_ARTIFACT
 from serving.model import XGBoostModel
@@ -28,7 +29,11 @@ from serving.model import XGBoostModel
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.make_baseline", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            "python -m scripts.make_baseline --model build/model.tar.gz --data traffic-like.csv"
+        ),
+        prog="python -m scripts.make_baseline",
+        description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--data", type=Path, required=True, help="a CSV of the model's input")
     parser.add_argument(

@@ -19,6 +19,7 @@ import json
 import re
 import sys
 
+from foundation.command_help import ends_with_example
 from foundation.interrupts import one_line_on_signal
 from provisioning import checks
 from provisioning.aws import AwsClients
@@ -56,7 +57,9 @@ def describe(version: ModelVersion, contract: str, endpoints: list[str]) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m scripts.model_versions", description=__doc__.split("\n\n")[0]
+        **ends_with_example("python -m scripts.model_versions list --group iris"),
+        prog="python -m scripts.model_versions",
+        description=__doc__.split("\n\n")[0],
     )
     commands = p.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="every version of a group")

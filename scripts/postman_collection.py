@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from artifacts.packaging import ARTIFACT, signature_path_for
+from foundation.command_help import ends_with_example
 from foundation.lambda_code import signature as sig
 from foundation.paths import BUILD_DIR
 from provisioning.clients.postman import COLLECTION, ENVIRONMENT, collection, environment, write
@@ -26,7 +27,9 @@ __all__ = ["COLLECTION", "ENVIRONMENT", "collection", "environment", "main", "wr
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.postman_collection", description=__doc__.split("\n\n")[0]
+        **ends_with_example("python -m scripts.postman_collection --output build/postman"),
+        prog="python -m scripts.postman_collection",
+        description=__doc__.split("\n\n")[0],
     )
     parser.add_argument(
         "--signature",

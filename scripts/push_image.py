@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import boto3
 
+from foundation.command_help import ends_with_example
 from provisioning import checks
 from provisioning.checks import AWS_ERRORS
 from provisioning.registry import Docker, DockerError, content_tag, push
@@ -24,9 +25,11 @@ from provisioning.registry import Docker, DockerError, content_tag, push
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        **ends_with_example(
+            "python -m scripts.push_image --repository sagemaker-proxy-model --dry-run"
+        ),
         prog="python -m scripts.push_image",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--repository", required=True, help="ECR repository name")
     parser.add_argument(

@@ -19,6 +19,7 @@ from pathlib import Path
 from artifacts.baseline_files import MAKE_BASELINE, baseline_files, baseline_path_for
 from artifacts.binding import BindingError, bound_signature
 from artifacts.packaging import SIGNATURE_SUFFIX, signature_path_for
+from foundation.command_help import ends_with_example
 from foundation.images import (
     DEFAULT_XGBOOST_VERSION,
     UnsupportedRegion,
@@ -51,7 +52,11 @@ AGAIN = "the same command registers again"
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m scripts.register_model", description=__doc__.split("\n\n")[0]
+        **ends_with_example(
+            "python -m scripts.register_model --group iris --model build/model.tar.gz --approve"
+        ),
+        prog="python -m scripts.register_model",
+        description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--group", required=True, help="the model package group (one per model)")
     p.add_argument("--model", type=Path, default=MODEL_ARTIFACT, help="default: build/model.tar.gz")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from artifacts.binding import BindingError, bound_signature
 from foundation import processes
+from foundation.command_help import ends_with_example
 from foundation.paths import MODEL_ARTIFACT
 from local_identity import keys as local_keys
 from local_sagemaker.stack import Layout, running_stack
@@ -25,7 +26,12 @@ SCOPES = f"openid {local_keys.SCOPE}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        **ends_with_example(
+            "python -m scripts.run_local --port 18000 --endpoint-port 18080 --demo-port 18001"
+        ),
+        description=__doc__,
+    )
     parser.add_argument(
         "--port", type=_port, default=8000, help="port for chalice local (default: 8000)"
     )

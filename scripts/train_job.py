@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from artifacts.importing import ImportRefused
+from foundation.command_help import ends_with_example
 from foundation.interrupts import run_again_on_signal
 from foundation.paths import MODEL_ARTIFACT
 from provisioning import checks
@@ -41,8 +42,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m scripts.train_job",
         description=__doc__.split("\n\n")[0],
-        epilog="Then: python -m scripts.model_versions approve ..., and "
-        "python -m scripts.deploy_endpoint --model-package-group GROUP ...",
+        **ends_with_example(
+            "python -m scripts.train_job --data customers.csv --label churned --local --hyperparameters num_round=200,max_depth=5",
+            "Then: python -m scripts.model_versions approve ..., and "
+            "python -m scripts.deploy_endpoint --model-package-group GROUP ...",
+        ),
     )
     data = p.add_argument_group("data")
     data.add_argument("--data", help="the CSV (with a header): a file, or s3://bucket/key")

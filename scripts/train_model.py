@@ -23,6 +23,7 @@ from sklearn.datasets import load_iris
 from artifacts.baseline_data import channel_rows
 from artifacts.baseline_files import baseline_path_for
 from artifacts.packaging import ARTIFACT, signature_path_for
+from foundation.command_help import ends_with_example
 from foundation.lambda_code import signature as sig
 from training.local import channel_matrix, train_channels
 from training.manifest import Manifest, cell
@@ -131,7 +132,12 @@ def write_artifacts(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        **ends_with_example(
+            "python -m scripts.train_model --seed 7 --output build/seed-7/model.tar.gz"
+        ),
+        description=__doc__.splitlines()[0],
+    )
     parser.add_argument(
         "--output",
         type=Path,
