@@ -1,0 +1,3 @@
+.venv/bin/python -m scripts.drift_schedule --stage dev --schedule "rate(1 hour)"   # thresholds: --psi-alert 0.3 ...
+make deploy STAGE=dev
+.venv/bin/python -m scripts.drift_schedule --stage dev --off                       # then make deploy again
