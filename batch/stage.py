@@ -1,21 +1,26 @@
-"""A stage's batch functions, switched on or off: its variables (chalicelib/batch_triggers.py),
+"""A stage's batch functions, switched on or off: its variables (chalicelib/batch/triggers.py),
 the functions' own policy file, the model role's grants for the jobs, and the input bucket's
 events sent to EventBridge (for the function that scores on arrival)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from batch.transform_run import add_batch_grants, batch_grants_document
-from foundation.files import update_json
 from foundation.lambda_code import batch_jobs
 from foundation.lambda_code import batch_triggers as triggers
 from provisioning.aws import AwsClients
 from provisioning.iam_documents import batch_function_policy
 from provisioning.stage_config import StageFiles
+from provisioning.stage_functions import write_stage_functions
+
+# One at a time: two starts at once could each send the same new object.
+FUNCTIONS = {
+    name: {"reserved_concurrency": 1}
+    for name in (triggers.ARRIVAL_FUNCTION, triggers.SCHEDULE_FUNCTION)
+}
 
 
 @dataclass(frozen=True)
@@ -51,32 +56,15 @@ def write_stage(
 ) -> list[Path]:
     """The stage's variables and functions' policy as ``wanted`` says (None: switched off);
     each file atomically, in its own formatting."""
-    config = json.loads(files.config_text)
-    stage = config.setdefault("stages", {}).setdefault(stage_name, {})
-    variables = stage.setdefault("environment_variables", {})
-    for name in triggers.VARIABLES:
-        variables.pop(name, None)
-    functions = stage.setdefault("lambda_functions", {})
-    policy_path = files.config_path.with_name(policy_file_name(stage_name))
-    for function in (triggers.ARRIVAL_FUNCTION, triggers.SCHEDULE_FUNCTION):
-        functions.pop(function, None)
-    written = []
-    if wanted is not None and policy is not None:
-        variables.update(wanted.variables())
-        for function in (triggers.ARRIVAL_FUNCTION, triggers.SCHEDULE_FUNCTION):
-            # One at a time: two starts at once could each send the same new object.
-            functions[function] = {"iam_policy_file": policy_path.name, "reserved_concurrency": 1}
-        original = policy_path.read_text() if policy_path.is_file() else None
-        if update_json(policy_path, policy, original):
-            written.append(policy_path)
-    elif policy_path.is_file():
-        policy_path.unlink()
-        written.append(policy_path)
-    if not functions:
-        stage.pop("lambda_functions")
-    if update_json(files.config_path, config, files.config_text):
-        written.append(files.config_path)
-    return written
+    return write_stage_functions(
+        files,
+        stage_name,
+        triggers.VARIABLES,
+        FUNCTIONS,
+        policy_file_name(stage_name),
+        wanted.variables() if wanted is not None else None,
+        policy,
+    )
 
 
 def grant_model_role(aws: AwsClients, endpoint: str, wanted: BatchStage, account: str) -> str:

@@ -1,6 +1,6 @@
 """A Batch Transform run as ``scripts.batch_score`` asks for one: its arguments checked before
 any AWS call, and its price. The job's parameters and the input's check are the Lambda's own
-(``chalicelib.batch_jobs``), so the stage's batch functions start the same jobs."""
+(``chalicelib.batch.jobs``), so the stage's batch functions start the same jobs."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ def signed_in_figure(rounds: int, model: BenchModel) -> Figure:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from bench.warm import per_request_ms
-    from chalicelib.auth import AuthSettings, use_auth_settings
-    from chalicelib.signing_keys import KeySet
+    from chalicelib.signin.auth import AuthSettings, use_auth_settings
+    from chalicelib.signin.signing_keys import KeySet
     from local_identity import keys
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -8,21 +8,21 @@ from chalice.app import CloudWatchEvent, Request
 from pydantic_core import to_json
 
 from chalicelib import exchange, service
-from chalicelib.auth import gateway_authorizer
-from chalicelib.batch_triggers import ARRIVAL_FUNCTION, SCHEDULE_FUNCTION, BatchTriggers
+from chalicelib.batch.triggers import ARRIVAL_FUNCTION, SCHEDULE_FUNCTION, BatchTriggers
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.boundary import http_boundary
 from chalicelib.cors import preflight
-from chalicelib.drift_schedule import FUNCTION as DRIFT_FUNCTION
-from chalicelib.drift_schedule import DriftSchedule
+from chalicelib.drift_watch.schedule import FUNCTION as DRIFT_FUNCTION
+from chalicelib.drift_watch.schedule import DriftSchedule
 from chalicelib.json_api import JsonChalice
+from chalicelib.signin.auth import gateway_authorizer
 
 # Chalice, for an API of JSON only: no binary media types (chalicelib/json_api.py).
 app = JsonChalice(app_name="sagemaker-proxy")
 # Never on: it would send tracebacks to clients.
 app.debug = False
 app.register_middleware(http_boundary, "http")
-# API Gateway's own check for stages that sign in with Cognito or IAM (chalicelib/auth.py);
+# API Gateway's own check for stages that sign in with Cognito or IAM (chalicelib/signin/auth.py);
 # the boundary checks tokens as well. Preflights stay open: browsers send them bare.
 _authorizer = gateway_authorizer()
 
@@ -76,7 +76,7 @@ if _batch.on_arrival:
 
     @app.on_cw_event(_batch.arrival_pattern(), name=ARRIVAL_FUNCTION)
     def score_on_arrival(event: CloudWatchEvent) -> dict[str, Any]:
-        from chalicelib import batch_starts
+        from chalicelib.batch import starts as batch_starts
 
         key = event.detail["object"]["key"]
         # S3 may send the key URL-encoded ("a+b.csv" for "a b.csv"): either form may be it.
@@ -87,7 +87,7 @@ if _batch.schedule:
 
     @app.schedule(_batch.schedule, name=SCHEDULE_FUNCTION)
     def score_on_schedule(event: CloudWatchEvent) -> dict[str, Any]:
-        from chalicelib import batch_starts
+        from chalicelib.batch import starts as batch_starts
 
         return batch_starts.start_job(arrived=None)
 
@@ -100,7 +100,7 @@ if _drift.schedule:
 
     @app.schedule(_drift.schedule, name=DRIFT_FUNCTION)
     def watch_drift(event: CloudWatchEvent) -> dict[str, Any]:
-        from chalicelib import drift_watch
+        from chalicelib.drift_watch import run as drift_watch
 
         return drift_watch.watch(event.time)
 

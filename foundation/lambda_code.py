@@ -11,20 +11,12 @@ from foundation.paths import CHALICE_DIR
 if str(CHALICE_DIR) not in sys.path:
     sys.path.append(str(CHALICE_DIR))
 
-from chalicelib import (
-    answers,
-    auth,
-    batch_jobs,
-    batch_triggers,
-    drift,
-    drift_metrics,
-    drift_schedule,
-    features,
-    predictor,
-    settings,
-    signature,
-    validation,
-)
+from chalicelib import answers, drift, features, predictor, settings, signature, validation
+from chalicelib.batch import jobs as batch_jobs
+from chalicelib.batch import triggers as batch_triggers
+from chalicelib.drift_watch import metrics as drift_metrics
+from chalicelib.drift_watch import schedule as drift_schedule
+from chalicelib.signin import auth
 
 __all__ = [
     "answers",

@@ -1,5 +1,5 @@
-"""A stage's drift function, switched on or off: its variables (chalicelib/drift_schedule.py), its
-own policy file, and what it needs to judge anything: the model's baseline beside the stage's
+"""A stage's drift function, switched on or off: its variables
+(chalicelib/drift_watch/schedule.py), its own policy file, and what it needs to judge anything: the model's baseline beside the stage's
 signature, and the bucket the stage's endpoint captures into."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundation.files import update_json
 from foundation.lambda_code import drift, drift_schedule
 from foundation.lambda_code import signature as sig
 from provisioning import stage_config
 from provisioning.api.functions import function_name
 from provisioning.stage_config import StageFiles
+from provisioning.stage_functions import write_stage_functions
 
 # The function's own settings in config.json. One run at a time: two would publish one window
 # twice. A day's capture of 1,000,000 records took 18 s on a laptop core (`make bench`); a Lambda
@@ -52,7 +52,7 @@ def drift_policy(
     region: str, account: str, stage: str, endpoint: str, bucket: str
 ) -> dict[str, Any]:
     """Read the one endpoint's capture and write the function's own logs; nothing else (its
-    metrics go in its log: chalicelib/drift_metrics.py)."""
+    metrics go in its log: chalicelib/drift_watch/metrics.py)."""
     prefix = f"capture/{endpoint}/"
     log_group = (
         f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/"
@@ -89,32 +89,15 @@ def write_stage(
 ) -> list[Path]:
     """The stage's drift variables, function and policy as ``wanted`` says (None: switched off);
     each file atomically, in its own formatting. The batch functions' entries stay as they are."""
-    config = json.loads(files.config_text)
-    stage = config.setdefault("stages", {}).setdefault(stage_name, {})
-    variables = stage.setdefault("environment_variables", {})
-    for name in drift_schedule.VARIABLES:
-        variables.pop(name, None)
-    functions = stage.setdefault("lambda_functions", {})
-    functions.pop(drift_schedule.FUNCTION, None)
-    policy_path = files.config_path.with_name(policy_file_name(stage_name))
-    written = []
-    if wanted is not None and policy is not None:
-        variables.update(wanted.variables())
-        functions[drift_schedule.FUNCTION] = {
-            "iam_policy_file": policy_path.name,
-            **FUNCTION_CONFIG,
-        }
-        original = policy_path.read_text() if policy_path.is_file() else None
-        if update_json(policy_path, policy, original):
-            written.append(policy_path)
-    elif policy_path.is_file():
-        policy_path.unlink()
-        written.append(policy_path)
-    if not functions:
-        stage.pop("lambda_functions")
-    if update_json(files.config_path, config, files.config_text):
-        written.append(files.config_path)
-    return written
+    return write_stage_functions(
+        files,
+        stage_name,
+        drift_schedule.VARIABLES,
+        {drift_schedule.FUNCTION: FUNCTION_CONFIG},
+        policy_file_name(stage_name),
+        wanted.variables() if wanted is not None else None,
+        policy,
+    )
 
 
 def stage_baseline(config_dir: Path, stage: str) -> tuple[drift.Baseline, sig.Signature]:

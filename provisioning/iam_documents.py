@@ -183,7 +183,7 @@ def batch_function_policy(
             "Resource": source_at.arn + "*",
         },
         {
-            # Manifests, and the claims on objects (chalicelib/batch_starts.py).
+            # Manifests, and the claims on objects (chalicelib/batch/starts.py).
             "Sid": "WriteManifestsAndClaims",
             "Effect": "Allow",
             "Action": ["s3:PutObject", "s3:DeleteObject"],

@@ -6,7 +6,7 @@
 - The API's (``api_watches``): alarms in `make deploy`'s template, on API Gateway, the Lambda
   and the proxy's own metrics (its EMF log line, chalicelib/metrics.py).
 - The model's drift (``drift_watches``), for a stage that watches it: the scheduled drift
-  function's metrics (chalicelib/drift_metrics.py) and its errors.
+  function's metrics (chalicelib/drift_watch/metrics.py) and its errors.
 
 Metric names, units and dimensions: "Monitor Amazon SageMaker AI with Amazon CloudWatch"
 (AWS/SageMaker: Invocation5XXErrors, Invocation4XXErrors and Invocations are counts;
@@ -107,7 +107,7 @@ def api_watches(lambda_timeout_seconds: int, namespace: str = "SageMakerProxy") 
 def drift_watches(
     period_seconds: int, psi_alert: float, missing_alert: float, namespace: str = "SageMakerProxy"
 ) -> list[Watch]:
-    """The drift function's (chalicelib/drift_metrics.py), for a stage that watches drift: one
+    """The drift function's (chalicelib/drift_watch/metrics.py), for a stage that watches drift: one
     value a run, so each alarm reads one period, the schedule's interval, and fires on a run
     whose worst figure is over the stage's alert threshold (the report's own). A run that judged
     nothing sends nothing, which is no breach. Graphed by feature (or output) beside the worst."""

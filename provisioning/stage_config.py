@@ -39,7 +39,7 @@ def signature_file(config_dir: Path, stage: str) -> Path:
 
 def baseline_file(signature_path: Path) -> Path:
     """The baseline beside a stage's signature: dev.json -> dev.baseline.json (what the drift
-    function reads: chalicelib/drift_watch.py)."""
+    function reads: chalicelib/drift_watch/run.py)."""
     return baseline_path_for(signature_path)
 
 

@@ -32,10 +32,9 @@ from foundation.interrupts import one_line_on_signal
 from foundation.lambda_code import batch_jobs
 from foundation.paths import CHALICE_CONFIG_DIR
 from provisioning import checks
-from provisioning.api.preflight import StageTarget
 from provisioning.aws import AwsClients
 from provisioning.checks import AWS_ERRORS
-from provisioning.stage_config import StageFiles
+from provisioning.stage_switch import no_endpoint_yet, read_stage, switched_off, switched_on
 
 # EventBridge Scheduler's rate() and cron() (six fields), as Chalice passes them on.
 SCHEDULE = re.compile(
@@ -80,19 +79,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        files = StageFiles.read(args.stage, args.chalice_config_dir)
-        target = StageTarget.load(args.stage, args.chalice_config_dir)
-    except (OSError, ValueError) as error:
+        files, target = read_stage(args.stage, args.chalice_config_dir)
+    except ValueError as error:
         return refuse(str(error))
     if args.off:
-        written = write_stage(files, args.stage, None, None)
-        print(f"off: stage {args.stage} has no batch functions from its next `make deploy`")
-        for path in written:
-            print(f"wrote  {path}")
-        return 0
+        return switched_off(
+            write_stage(files, args.stage, None, None), args.stage, "batch functions"
+        )
     problem = _argument_problem(args)
     locations = _locations(args) if problem is None else problem
-    problem = locations if isinstance(locations, str) else _stage_problem(args, target)
+    problem = locations if isinstance(locations, str) else no_endpoint_yet(target)
     if problem or isinstance(locations, str):
         return refuse(problem or str(locations))
     source, output = locations
@@ -123,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batch_triggers: {checks.one_line(error)}", file=sys.stderr)
         return 1
     policy = functions_policy(target.region, account, target.endpoint_name, wanted)
-    for path in write_stage(files, args.stage, wanted, policy):
-        print(f"wrote    {path}")
-    print(price_line(args.instance_type, args.instance_count) + ", per job")
-    print(f"next:    make deploy STAGE={args.stage}")
-    return 0
+    return switched_on(
+        write_stage(files, args.stage, wanted, policy),
+        args.stage,
+        price_line(args.instance_type, args.instance_count) + ", per job",
+    )
 
 
 def _argument_problem(args: argparse.Namespace) -> str | None:
@@ -154,15 +150,6 @@ def _locations(
     except batch_jobs.JobRefused as error:
         return str(error)
     return location_problem(source, output) or (source, output)
-
-
-def _stage_problem(args: argparse.Namespace, target: StageTarget) -> str | None:
-    if not target.endpoint_name or target.region is None:
-        return (
-            f"stage {args.stage} calls no endpoint yet: run "
-            f"`python -m scripts.deploy_endpoint --stage {args.stage} ...` first"
-        )
-    return None
 
 
 run = one_line_on_signal(main, "batch_triggers")

@@ -28,9 +28,12 @@ from provisioning.checks import AWS_ERRORS
 from provisioning.naming import project_bucket
 from watch.directory_store import DirectoryStore
 from watch.drift_run import BAD_INPUT, RunRefused, baseline_places, run, stage_target
+from watch.threshold_flags import add_threshold_flags, order_problem
 
 DURATION = re.compile(r"(\d+)([mhd])")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+# The thresholds it judges by: each a warn and an alert level.
+KINDS = ("psi", "missing", "violations")
 
 
 def duration(text: str) -> datetime.timedelta:
@@ -90,21 +93,8 @@ def parser() -> argparse.ArgumentParser:
         "stage's, beside its signature, and build/)",
     )
     limits = p.add_argument_group("thresholds")
+    add_threshold_flags(limits, KINDS, share)
     defaults = drift.Thresholds()
-    for name, help_text in (
-        ("psi_warn", "PSI that warns"),
-        ("psi_alert", "PSI that alerts"),
-        ("missing_warn", "rise of the missing rate over the baseline's that warns"),
-        ("missing_alert", "rise of the missing rate that alerts"),
-        ("violations_warn", "share of values the signature would refuse that warns"),
-        ("violations_alert", "share of such values that alerts"),
-    ):
-        limits.add_argument(
-            "--" + name.replace("_", "-"),
-            type=share,
-            default=getattr(defaults, name),
-            help=f"{help_text} (default: {getattr(defaults, name)})",
-        )
     limits.add_argument(
         "--alpha",
         type=share,
@@ -149,11 +139,9 @@ def thresholds_of(args: argparse.Namespace) -> drift.Thresholds:
         alpha=args.alpha,
         min_rows=args.min_rows,
     )
-    for what in ("psi", "missing", "violations"):
-        if getattr(thresholds, f"{what}_warn") > getattr(thresholds, f"{what}_alert"):
-            raise RunRefused(f"--{what}-warn is above --{what}-alert")
-    if thresholds.min_rows < 1:
-        raise RunRefused("--min-rows must be at least 1")
+    problem = order_problem(thresholds, KINDS)
+    if problem is not None:
+        raise RunRefused(problem)
     return thresholds
 
 

@@ -36,11 +36,14 @@ from provisioning.drift_stage import (
     write_stage,
 )
 from provisioning.naming import project_bucket
-from provisioning.stage_config import StageFiles
+from provisioning.stage_switch import no_endpoint_yet, read_stage, switched_off, switched_on
+from watch.threshold_flags import add_threshold_flags, level_names, order_problem
 
 # US East list prices (CloudWatch and Lambda pricing pages): a custom metric by the month, an
 # alarm by the month per metric it reads, a GB-second of Lambda.
 METRIC_MONTH_USD, ALARM_MONTH_USD, LAMBDA_GB_SECOND_USD = 0.30, 0.10, 0.0000166667
+# The thresholds the function judges by, each a warn and an alert level (its alarms read these).
+KINDS = ("psi", "missing")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,19 +66,8 @@ def parser() -> argparse.ArgumentParser:
         "sagemaker-proxy-<account>-<region>)",
     )
     limits = p.add_argument_group("thresholds (the alarms fire over the alert levels)")
+    add_threshold_flags(limits, KINDS, float)
     defaults = drift.Thresholds()
-    for name, help_text in (
-        ("psi_warn", "PSI that warns"),
-        ("psi_alert", "PSI that alerts"),
-        ("missing_warn", "rise of the missing rate over the baseline's that warns"),
-        ("missing_alert", "rise of the missing rate that alerts"),
-    ):
-        limits.add_argument(
-            "--" + name.replace("_", "-"),
-            type=float,
-            default=getattr(defaults, name),
-            help=f"{help_text} (default: {getattr(defaults, name)})",
-        )
     limits.add_argument(
         "--min-rows",
         type=int,
@@ -97,18 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        files = StageFiles.read(args.stage, args.chalice_config_dir)
-        target = StageTarget.load(args.stage, args.chalice_config_dir)
-    except (OSError, ValueError) as error:
+        files, target = read_stage(args.stage, args.chalice_config_dir)
+    except ValueError as error:
         return refuse(str(error))
     if args.stage not in files.config.get("stages", {}):
         return refuse(f"no stage {args.stage!r} in {files.config_path}")
     if args.off:
-        written = write_stage(files, args.stage, None, None)
-        print(f"off: stage {args.stage} has no drift function from its next `make deploy`")
-        for path in written:
-            print(f"wrote  {path}")
-        return 0
+        return switched_off(
+            write_stage(files, args.stage, None, None), args.stage, "drift function"
+        )
     try:
         thresholds = _checked(args, target)
         signature = stage_baseline(args.chalice_config_dir, args.stage)[1]
@@ -139,12 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     wanted = DriftStage(args.stage, bucket, args.schedule, thresholds)
     policy = drift_policy(aws.region, account, args.stage, target.endpoint_name, bucket)
-    for path in write_stage(files, args.stage, wanted, policy):
-        print(f"wrote    {path}")
-    print(f"reads    s3://{bucket}/{prefix} every {args.schedule[5:-1]}, the window since the last")
-    print(_cost_line(args.schedule, len(signature.features), max(1, len(signature.outputs))))
-    print(f"next:    make deploy STAGE={args.stage}")
-    return 0
+    return switched_on(
+        write_stage(files, args.stage, wanted, policy),
+        args.stage,
+        f"reads    s3://{bucket}/{prefix} every {args.schedule[5:-1]}, the window since the last",
+        _cost_line(args.schedule, len(signature.features), max(1, len(signature.outputs))),
+    )
 
 
 def _checked(args: argparse.Namespace, target: StageTarget) -> drift.Thresholds:
@@ -152,24 +141,21 @@ def _checked(args: argparse.Namespace, target: StageTarget) -> drift.Thresholds:
     if not args.schedule:
         raise ValueError('say how often: --schedule "rate(1 hour)" (or --off)')
     drift_schedule.interval_seconds(args.schedule)
-    rates = ("psi_warn", "psi_alert", "missing_warn", "missing_alert")
-    for name in rates:
+    for name in level_names(KINDS):
         value = getattr(args, name)
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"--{name.replace('_', '-')} must be a number above 0")
-    for what in ("psi", "missing"):
-        if getattr(args, f"{what}_warn") > getattr(args, f"{what}_alert"):
-            raise ValueError(f"--{what}-warn is above --{what}-alert")
-    if args.min_rows < 1:
-        raise ValueError("--min-rows must be at least 1")
+    problem = order_problem(args, KINDS)
+    if problem is not None:
+        raise ValueError(problem)
     if args.bucket and not checks.BUCKET.fullmatch(args.bucket):
         raise ValueError(f"--bucket {args.bucket!r} is not an S3 bucket name")
-    if not target.endpoint_name or target.region is None:
-        raise ValueError(
-            f"stage {args.stage} calls no endpoint yet: run "
-            f"`python -m scripts.deploy_endpoint --stage {args.stage} ...` first"
-        )
-    return drift.Thresholds(**{name: getattr(args, name) for name in (*rates, "min_rows")})
+    problem = no_endpoint_yet(target)
+    if problem is not None:
+        raise ValueError(problem)
+    return drift.Thresholds(
+        **{name: getattr(args, name) for name in (*level_names(KINDS), "min_rows")}
+    )
 
 
 def _cost_line(schedule: str, features: int, outputs: int) -> str:

@@ -10,11 +10,12 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import auth, exchange, request_log
+from chalicelib import exchange, request_log
 from chalicelib.cors import add_cors_headers
 from chalicelib.errors import ApiError
 from chalicelib.metrics import add_metric_fields
 from chalicelib.settings import Settings, get_settings
+from chalicelib.signin import auth
 
 
 def http_boundary(event: Request, get_response: Callable[[Request], Response]) -> Response:

@@ -12,7 +12,7 @@ Lambda's name, ``local`` elsewhere):
 - ``UpstreamLatency`` (Milliseconds): the InvokeEndpoint call, when one was made.
 - ``UpstreamErrors`` (Count), also by ``ErrorType`` (the error code the client got): SageMaker
   failed, throttled, timed out or was unavailable.
-- ``AuthRefusals`` (Count), also by ``RefusalReason`` (``chalicelib.tokens.Refusal``: Missing,
+- ``AuthRefusals`` (Count), also by ``RefusalReason`` (``chalicelib.signin.tokens.Refusal``: Missing,
   Expired, BadSignature, WrongAudienceOrIssuer, Scope): a 401 or 403 of the proxy's sign-in
   check. Written only when one happens, as ``UpstreamErrors`` is.
 """
@@ -38,7 +38,7 @@ def add_metric_fields(
 ) -> None:
     """Add to the log line the ``_aws`` directive, the dimensions and the values.
     ``namespace`` and ``function_name`` come from the stage's Settings; ``refusal`` is the
-    class of a sign-in refusal (chalicelib/auth.py)."""
+    class of a sign-in refusal (chalicelib/signin/auth.py)."""
     line["FunctionName"] = function_name
     line["Requests"] = 1
     line["ValidationRejections"] = int(status in VALIDATION_STATUSES and upstream_error is None)

@@ -24,7 +24,7 @@ ERROR_STATUSES = {
     "503": "The endpoint is missing, not ready, or unavailable.",
     "504": "The model did not answer in time.",
 }
-# On stages that check sign-in tokens (chalicelib/auth.py), every operation may also answer these.
+# On stages that check sign-in tokens (chalicelib/signin/auth.py), every operation may also answer these.
 SIGN_IN_STATUSES = {
     "401": "No token, or not a valid one; see WWW-Authenticate.",
     "403": "The token is valid but grants none of the scopes this API asks for.",

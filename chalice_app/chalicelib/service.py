@@ -12,7 +12,6 @@ from typing import Any
 from pydantic_core import ValidationError
 
 from chalicelib import errors, request_log
-from chalicelib.auth import get_auth_settings
 from chalicelib.bodies import HealthBody, PredictResponseBody
 from chalicelib.clients import (
     get_body_reader,
@@ -24,6 +23,7 @@ from chalicelib.exchange import Exchange
 from chalicelib.media_type import is_json
 from chalicelib.predictor import endpoint_status
 from chalicelib.settings import get_settings
+from chalicelib.signin.auth import get_auth_settings
 from chalicelib.validation import describe_problems
 
 # DescribeEndpoint's EndpointStatus values during which the endpoint serves traffic: blue/green

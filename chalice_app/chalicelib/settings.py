@@ -31,7 +31,7 @@ SIGNATURES_DIR = Path(__file__).with_name("signatures")
 DEFAULT_SIGNATURE = "iris.json"
 # Set by Lambda itself; `chalice local` and the tests leave it unset.
 FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-# Stages that sign in (chalicelib/auth.py): how old the issuer's keys may be before they are
+# Stages that sign in (chalicelib/signin/auth.py): how old the issuer's keys may be before they are
 # fetched again, and how old they may still check tokens while the issuer cannot be reached.
 KEYS_MAX_AGE = "AUTH_KEYS_MAX_AGE_SECONDS"
 KEYS_HARD_LIMIT = "AUTH_KEYS_HARD_LIMIT_SECONDS"

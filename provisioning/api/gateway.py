@@ -78,11 +78,11 @@ class GatewaySettings:
         return self.cors_origins[0]
 
     def sign_in(self) -> str:
-        """How callers sign in on this stage (chalicelib/auth.py's AUTH_MODE), as read by the
+        """How callers sign in on this stage (chalicelib/signin/auth.py's AUTH_MODE), as read by the
         Lambda; GatewayConfigError for settings the Lambda would refuse."""
         with chalice_app_importable():
-            from chalicelib.auth import AuthSettings
             from chalicelib.settings import ConfigurationError
+            from chalicelib.signin.auth import AuthSettings
 
         try:
             return AuthSettings.from_environ(self.environment).mode
@@ -167,8 +167,8 @@ def gateway_responses(origin: str) -> dict[str, Any]:
     the API carries them."""
     with chalice_app_importable():
         # The proxy's own answers expose the same headers to browsers.
-        from chalicelib.auth import challenge
         from chalicelib.cors import EXPOSED_HEADERS
+        from chalicelib.signin.auth import challenge
 
     unauthorized_challenge = challenge()
 
@@ -190,7 +190,7 @@ def gateway_responses(origin: str) -> dict[str, Any]:
         for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
     }
     # A missing or bad token at the Cognito authorizer: the challenge RFC 6750 asks of a 401,
-    # as the proxy's own 401 carries it (chalicelib/auth.py).
+    # as the proxy's own 401 carries it (chalicelib/signin/auth.py).
     responses["UNAUTHORIZED"] = {
         "statusCode": "401",
         "responseParameters": {

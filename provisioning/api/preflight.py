@@ -136,7 +136,7 @@ def check_drift(target: StageTarget, region: str, account: str) -> None:
     if target.drift_variables is None or target.config_dir is None:
         return
     again = f"rerun `python -m scripts.drift_schedule --stage {target.stage} ...` (or --off)"
-    from chalicelib import drift_watch
+    from chalicelib.drift_watch import run as drift_watch
 
     try:
         drift_schedule.interval_seconds(target.drift_variables.get(drift_schedule.SCHEDULE, ""))

@@ -5,7 +5,10 @@ that send a signal at a named call, hold or slow a call, or cut the network afte
 signal at the first line the command prints or a kill as it renames a file into place.
 
 ``python -m tests.e2e.command_runs MODULE ARGS...`` is that process: it installs the faults the
-environment describes, then runs ``python -m MODULE ARGS...`` in itself."""
+environment describes, then runs ``python -m MODULE ARGS...`` in itself.
+
+Around the runs: moto_server, the deploy a test starts from, a stage's own functions switched off
+again. The account in moto_server, made fresh and looked at: tests.e2e.provisioning_runs."""
 
 from __future__ import annotations
 
@@ -172,6 +175,38 @@ def started_moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         yield f"http://127.0.0.1:{port}"
     finally:
         processes.stop(server)
+
+
+def deploy_args(endpoint: str, model: Path, config: Path, *extra: str) -> list[str]:
+    """scripts.deploy_endpoint's arguments for stage dev of the project at ``config``."""
+    return ["--endpoint-name", endpoint, "--model", str(model), "--chalice-config-dir",
+            str(config), "--stage", "dev", *extra]  # fmt: skip
+
+
+def deploy_to_moto(
+    moto_url: str, model_tar: Path, config: Path, endpoint: str, *extra: str
+) -> None:
+    """scripts.deploy_endpoint run for stage dev against moto_server, its smoke test answered
+    as the model would; it must succeed."""
+    from tests.support import moto_model_answer
+
+    moto_model_answer(model_tar, REGION, moto_url)
+    deploy = run("scripts.deploy_endpoint", *deploy_args(endpoint, model_tar, config, *extra),
+                 endpoint_url=moto_url)  # fmt: skip
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+
+def switch_off(command: str, moto_url: str, project: Path, prefix: str, policy_name: str) -> None:
+    """``command --off`` (scripts.drift_schedule, scripts.batch_triggers) takes the stage's own
+    functions out again: none of its ``prefix`` variables, no functions, no policy file."""
+    config_dir = project / ".chalice"
+    off = run(command, "--stage", "dev", "--off", "--chalice-config-dir", str(config_dir),
+              endpoint_url=moto_url)  # fmt: skip
+    assert off.returncode == 0, off.stderr
+    stage = json.loads((config_dir / "config.json").read_text())["stages"]["dev"]
+    assert not any(name.startswith(prefix) for name in stage["environment_variables"])
+    assert "lambda_functions" not in stage
+    assert not (config_dir / policy_name).exists()
 
 
 def command_env(endpoint_url: str, faults: Faults | None = None) -> dict[str, str]:

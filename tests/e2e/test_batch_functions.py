@@ -22,10 +22,15 @@ from foundation.lambda_code import batch_triggers as triggers
 from foundation.paths import CHALICE_DIR
 from provisioning.api import package as api_package
 from provisioning.aws import AwsClients
-from tests.e2e.command_runs import REGION, run, started_moto_server
-from tests.e2e.provisioning_runs import make_aws, run_deploy
+from tests.e2e.command_runs import (
+    REGION,
+    deploy_to_moto,
+    run,
+    started_moto_server,
+    switch_off,
+)
+from tests.e2e.provisioning_runs import make_aws, moto_clients, run_deploy
 from tests.e2e.sam_expansion import expand_template
-from tests.support import moto_model_answer
 
 ROWS = ["a1,5.1,3.5,1.4,0.2", "a2,7.0,3.2,4.7,1.4"]
 
@@ -251,15 +256,9 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_the_command_writes_the_stage_grants_the_role_and_turns_on_bucket_events(
     moto_server: str, trained_model: Path, tmp_path: Path
 ) -> None:
-    import boto3
-
     project = project_copy(tmp_path)
     config_dir = str(project / ".chalice")
-    model = trained_model / "model.tar.gz"
-    moto_model_answer(model, REGION, moto_server)
-    deploy = run("scripts.deploy_endpoint", "--endpoint-name", "iris-trig", "--model", str(model),
-                 "--chalice-config-dir", config_dir, "--stage", "dev", endpoint_url=moto_server)  # fmt: skip
-    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    deploy_to_moto(moto_server, trained_model / "model.tar.gz", project / ".chalice", "iris-trig")
     bucket = f"sagemaker-proxy-123456789012-{REGION}"
     on = run(
         "scripts.batch_triggers", "--stage", "dev", "--input", f"s3://{bucket}/incoming/",
@@ -277,11 +276,7 @@ def test_the_command_writes_the_stage_grants_the_role_and_turns_on_bucket_events
     assert [finding.issue for finding in analyze_policy_string(policy_text).findings] == []
     for statement in json.loads(policy_text)["Statement"]:
         assert statement["Resource"] != "*"
-    clients = {
-        service: boto3.client(service, endpoint_url=moto_server, region_name=REGION,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
-        for service in ("s3", "iam")
-    }  # fmt: skip
+    clients = moto_clients(moto_server, ("s3", "iam"))
     # moto's GetBucketNotificationConfiguration leaves EventBridge out: the in-process test
     # reads moto's own record of it
     assert f"events   s3://{bucket} now sends its events to EventBridge" in on.stdout
@@ -293,13 +288,7 @@ def test_the_command_writes_the_stage_grants_the_role_and_turns_on_bucket_events
         f"arn:aws:s3:::{bucket}/incoming/*", f"arn:aws:s3:::{bucket}/scored/manifests/*",
     ]  # fmt: skip
     # And --off takes the functions out of the stage again
-    off = run("scripts.batch_triggers", "--stage", "dev", "--off", "--chalice-config-dir",
-              config_dir, endpoint_url=moto_server)  # fmt: skip
-    assert off.returncode == 0, off.stderr
-    stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["dev"]
-    assert not any(name.startswith("BATCH_") for name in stage["environment_variables"])
-    assert "lambda_functions" not in stage
-    assert not (project / ".chalice" / "policy-dev-batch.json").exists()
+    switch_off("scripts.batch_triggers", moto_server, project, "BATCH_", "policy-dev-batch.json")
 
 
 @pytest.mark.parametrize(
@@ -439,7 +428,7 @@ def test_two_runs_that_see_the_same_new_object_send_it_once(
     """The arrival and the schedule (or an event delivered twice) running at once: each lists
     the object as new before either has started a job. The claim, a write S3 makes only when
     the claim does not exist yet, lets one of them have it."""
-    from chalicelib import batch_starts
+    from chalicelib.batch import starts as batch_starts
 
     aws, project = deployed
     bucket = switch_on(aws, project, "--on-arrival", "--schedule", "rate(1 hour)")

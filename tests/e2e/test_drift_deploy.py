@@ -21,10 +21,15 @@ from foundation.lambda_code import batch_jobs, drift, drift_schedule
 from provisioning.api import package as api_package
 from provisioning.drift_stage import DriftStage, drift_policy, write_stage
 from provisioning.stage_config import StageFiles
-from tests.e2e.command_runs import REGION, run, started_moto_server
+from tests.e2e.command_runs import (
+    REGION,
+    deploy_to_moto,
+    run,
+    started_moto_server,
+    switch_off,
+)
 from tests.e2e.sam_expansion import expand_template
 from tests.e2e.test_batch_functions import project_copy, run_cfn_lint
-from tests.support import moto_model_answer
 
 ACCOUNT = "123456789012"
 FUNCTION = "sagemaker-proxy-dev-watch_drift"
@@ -195,12 +200,8 @@ def test_the_command_writes_the_stage_from_the_endpoints_capture_and_off_removes
 ) -> None:
     project = project_copy(tmp_path)
     config_dir = str(project / ".chalice")
-    model = trained_model / "model.tar.gz"
-    moto_model_answer(model, REGION, moto_server)
-    deploy = run("scripts.deploy_endpoint", "--endpoint-name", "iris-drift", "--model", str(model),
-                 "--chalice-config-dir", config_dir, "--stage", "dev", "--capture-percent", "20",
-                 endpoint_url=moto_server)  # fmt: skip
-    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    deploy_to_moto(moto_server, trained_model / "model.tar.gz", project / ".chalice",
+                   "iris-drift", "--capture-percent", "20")  # fmt: skip
     on = run("scripts.drift_schedule", "--stage", "dev", "--schedule", "rate(6 hours)",
              "--psi-alert", "0.3", "--chalice-config-dir", config_dir, endpoint_url=moto_server)  # fmt: skip
     assert on.returncode == 0, on.stdout + on.stderr
@@ -218,13 +219,7 @@ def test_the_command_writes_the_stage_from_the_endpoints_capture_and_off_removes
     )
     written = json.loads((project / ".chalice" / "policy-dev-drift.json").read_text())
     assert written == drift_policy(REGION, ACCOUNT, "dev", "iris-drift", bucket)
-    off = run("scripts.drift_schedule", "--stage", "dev", "--off", "--chalice-config-dir",
-              config_dir, endpoint_url=moto_server)  # fmt: skip
-    assert off.returncode == 0, off.stderr
-    stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["dev"]
-    assert not any(name.startswith("DRIFT_") for name in stage["environment_variables"])
-    assert "lambda_functions" not in stage
-    assert not (project / ".chalice" / "policy-dev-drift.json").exists()
+    switch_off("scripts.drift_schedule", moto_server, project, "DRIFT_", "policy-dev-drift.json")
 
 
 @pytest.mark.parametrize(

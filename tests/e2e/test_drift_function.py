@@ -66,6 +66,31 @@ def upload(aws: AwsClients, root: Path) -> None:
         aws.s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
 
 
+def captured(aws: AwsClients, folder: Path, shop: Shop, records: list[dict[str, Any]]) -> None:
+    """``records`` captured by the stage's endpoint at MOMENT: laid out in ``folder`` as the
+    stand-in's writer lays them out, and uploaded to the bucket."""
+    write_capture(folder, shop, records, ENDPOINT, MOMENT)
+    upload(aws, folder)
+
+
+def fired(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *moments: datetime.datetime,
+) -> list[tuple[dict[str, Any], str]]:
+    """The stage's drift function fired by its schedule at each of ``moments`` in turn (one app,
+    one test client): what it answered each time, and what it logged."""
+    app = load_app(project, monkeypatch, "dev").app
+    runs = []
+    with Client(app, stage_name="dev", project_dir=str(project)) as client:
+        capsys.readouterr()
+        for at in moments:
+            answer = client.lambda_.invoke(drift_schedule.FUNCTION, tick(client, at)).payload
+            runs.append((answer, capsys.readouterr().out))
+    return runs
+
+
 @pytest.fixture
 def watched(
     tmp_path: Path, fake_credentials: None, monkeypatch: pytest.MonkeyPatch
@@ -119,18 +144,12 @@ def test_a_shifted_feature_and_one_arriving_empty_are_published_as_the_report_me
     write_capture(capture, shop, draw(np.random.default_rng(2), 1000, shift=8.0, empty=0.5),
                   ENDPOINT, MOMENT)  # fmt: skip
     upload(aws, capture)
-    app = load_app(project, monkeypatch, "dev").app
-    with Client(app, stage_name="dev", project_dir=str(project)) as client:
-        capsys.readouterr()
-        # When the schedule fires at 10:00: the hour before is read
-        calm = client.lambda_.invoke(drift_schedule.FUNCTION, tick(client, MOMENT.replace(
-            hour=10, minute=0))).payload  # fmt: skip
-        calm_metrics = extracted(capsys.readouterr().out)
-        # And at 11:00
-        drifted = client.lambda_.invoke(drift_schedule.FUNCTION, tick(client, MOMENT.replace(
-            hour=11, minute=0))).payload  # fmt: skip
-        out = capsys.readouterr().out
-    metrics = extracted(out)
+    # When the schedule fires at 10:00 (the hour before is read), then at 11:00
+    (calm, calm_out), (drifted, out) = fired(
+        project, monkeypatch, capsys, MOMENT.replace(hour=10, minute=0),
+        MOMENT.replace(hour=11, minute=0),
+    )  # fmt: skip
+    calm_metrics, metrics = extracted(calm_out), extracted(out)
     # Then the calm hour publishes every figure, none near a threshold
     assert calm["published"] is True and calm["level"] == "ok" and calm["rows"] == 1000
     assert calm_metrics["PSI"][(f"FunctionName={FUNCTION}",)] < 0.05
@@ -170,11 +189,7 @@ def test_nothing_captured_publishes_nothing_and_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, project, _ = watched
-    app = load_app(project, monkeypatch, "dev").app
-    with Client(app, stage_name="dev", project_dir=str(project)) as client:
-        capsys.readouterr()
-        answer = client.lambda_.invoke(drift_schedule.FUNCTION, tick(client, MOMENT)).payload
-    out = capsys.readouterr().out
+    [(answer, out)] = fired(project, monkeypatch, capsys, MOMENT)
     assert answer["published"] is False and answer["reason"] == "nothing captured"
     assert extracted(out) == {} and out.count("\n") == 1
     assert json.loads(out)["drift"]["to"] == MOMENT.isoformat()
@@ -187,16 +202,9 @@ def test_a_stage_without_its_models_baseline_says_how_to_make_one(
     tmp_path: Path,
 ) -> None:
     aws, project, shop = watched
-    write_capture(tmp_path / "capture", shop, draw(np.random.default_rng(3), 600), ENDPOINT, MOMENT)
-    upload(aws, tmp_path / "capture")
+    captured(aws, tmp_path / "capture", shop, draw(np.random.default_rng(3), 600))
     (project / "chalicelib" / "signatures" / "dev.baseline.json").unlink()
-    app = load_app(project, monkeypatch, "dev").app
-    with Client(app, stage_name="dev", project_dir=str(project)) as client:
-        capsys.readouterr()
-        answer = client.lambda_.invoke(
-            drift_schedule.FUNCTION, tick(client, MOMENT.replace(hour=11))
-        ).payload
-    out = capsys.readouterr().out
+    [(answer, out)] = fired(project, monkeypatch, capsys, MOMENT.replace(hour=11))
     assert answer["published"] is False
     assert (
         "no baseline for model" in answer["refused"]
@@ -214,23 +222,16 @@ def test_malformed_lines_and_another_models_lines_are_counted_not_read(
     aws, project, shop = watched
     # Given the stage's model's hour, plus a file of lines that are no capture record under its
     # path, and the lines of the model a deploy replaced (another artifact) in the same hour
-    write_capture(tmp_path / "capture", shop, draw(np.random.default_rng(4), 600), ENDPOINT, MOMENT)
-    upload(aws, tmp_path / "capture")
+    captured(aws, tmp_path / "capture", shop, draw(np.random.default_rng(4), 600))
     sha = shop.signature.artifact_sha256
     hour = f"{ENDPOINT}/AllTraffic/2026/11/27/10"
     aws.s3.put_object(Bucket=BUCKET, Key=f"capture/{ENDPOINT}/{sha}/{hour}/zz-junk.jsonl",
                       Body=b'not json\n{"captureData": {}}\n')  # fmt: skip
     other = make_shop(tmp_path / "other", seed=8, rounds=5)
-    write_capture(tmp_path / "old", other, draw(np.random.default_rng(5), 50), ENDPOINT, MOMENT)
-    upload(aws, tmp_path / "old")
-    app = load_app(project, monkeypatch, "dev").app
-    with Client(app, stage_name="dev", project_dir=str(project)) as client:
-        capsys.readouterr()
-        answer = client.lambda_.invoke(
-            drift_schedule.FUNCTION, tick(client, MOMENT.replace(hour=11, minute=0))
-        ).payload
+    captured(aws, tmp_path / "old", other, draw(np.random.default_rng(5), 50))
+    [(answer, out)] = fired(project, monkeypatch, capsys, MOMENT.replace(hour=11, minute=0))
     # Then the stage's model is judged on its own 600 rows, the bad lines counted by why
     assert answer["published"] is True and answer["rows"] == 600
     assert sum(answer["malformed"].values()) == 2
     assert answer["other_models"] == {other.signature.artifact_sha256[:12]: 5}
-    assert extracted(capsys.readouterr().out)["PSI"]
+    assert extracted(out)["PSI"]

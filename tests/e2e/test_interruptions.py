@@ -13,13 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 
 from tests.e2e.aws_gate import AwsGate, Hold, aws_gate
-from tests.e2e.command_runs import REGION, run, start, started_moto_server
-from tests.support import moto_model_answer
+from tests.e2e.command_runs import REGION, deploy_args, run, start, started_moto_server
+from tests.e2e.provisioning_runs import fresh_account, moto_clients
 
 ACCOUNT = "123456789012"  # moto's
 BUCKET = f"sagemaker-proxy-{ACCOUNT}-{REGION}"
@@ -33,29 +31,14 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def gate(moto: str, trained_model: Path) -> Iterator[AwsGate]:
     """A fresh account (moto reset), answering the smoke test as the model would, behind a gate."""
-    requests.post(f"{moto}/moto-api/reset", timeout=10).raise_for_status()
-    for _ in range(4):  # one answer per endpoint that a test deploys
-        moto_model_answer(trained_model / "model.tar.gz", REGION, moto)
-    with aws_gate(moto) as opened:
+    with aws_gate(fresh_account(moto, trained_model / "model.tar.gz", 4)) as opened:
         yield opened
 
 
 @pytest.fixture
 def aws(moto: str) -> dict[str, Any]:
     """Clients straight to moto, to look at what the commands left."""
-
-    def client(service: str) -> Any:
-        return boto3.client(
-            service, region_name=REGION, endpoint_url=moto,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )  # fmt: skip
-
-    return {name: client(name) for name in ("s3", "sagemaker", "iam", "cloudwatch")}
-
-
-def deploy_args(endpoint: str, model: Path, config: Path, *extra: str) -> list[str]:
-    return ["--endpoint-name", endpoint, "--model", str(model), "--chalice-config-dir",
-            str(config), "--stage", "dev", *extra]  # fmt: skip
+    return moto_clients(moto)
 
 
 def deploy_held_at(

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from foundation.files import write_atomically
-from tests.e2e.command_runs import REGION, Faults, run, started_moto_server
-from tests.e2e.test_interruptions import deploy_args, what_exists
-from tests.e2e.test_interruptions_races import serving_is_whole
-from tests.support import REPO_ROOT, moto_model_answer
+from tests.e2e.command_runs import Faults, deploy_args, run, started_moto_server
+from tests.e2e.provisioning_runs import fresh_account, moto_clients, serving_is_whole
+from tests.e2e.test_interruptions import what_exists
+from tests.support import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +33,12 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def fresh(moto: str, trained_model: Path) -> str:
     """A fresh account (moto reset) that answers the smoke tests as the model would."""
-    requests.post(f"{moto}/moto-api/reset", timeout=10).raise_for_status()
-    for _ in range(6):
-        moto_model_answer(trained_model / "model.tar.gz", REGION, moto)
-    return moto
+    return fresh_account(moto, trained_model / "model.tar.gz", 6)
 
 
 @pytest.fixture
 def aws(moto: str) -> dict[str, Any]:
-    import boto3
-
-    return {
-        name: boto3.client(name, region_name=REGION, endpoint_url=moto,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        for name in ("s3", "sagemaker", "iam", "cloudwatch")
-    }  # fmt: skip
+    return moto_clients(moto)
 
 
 def killed_at(call: str) -> Faults:

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from tests.e2e.aws_gate import aws_gate
-from tests.e2e.command_runs import REGION, Faults, run, start, started_moto_server
-from tests.e2e.test_interruptions import deploy_args, finished, what_exists
-from tests.support import moto_model_answer
+from tests.e2e.command_runs import Faults, deploy_args, run, start, started_moto_server
+from tests.e2e.provisioning_runs import fresh_account, moto_clients, serving_is_whole
+from tests.e2e.test_interruptions import finished, what_exists
 
 READ_ONLY = ("Describe", "Get", "Head", "List")
 
@@ -32,21 +31,12 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def fresh(moto: str, trained_model: Path) -> str:
     """A fresh account (moto reset) that answers the smoke tests as the model would."""
-    requests.post(f"{moto}/moto-api/reset", timeout=10).raise_for_status()
-    for _ in range(3):
-        moto_model_answer(trained_model / "model.tar.gz", REGION, moto)
-    return moto
+    return fresh_account(moto, trained_model / "model.tar.gz", 3)
 
 
 @pytest.fixture
 def aws(moto: str) -> dict[str, Any]:
-    import boto3
-
-    return {
-        name: boto3.client(name, region_name=REGION, endpoint_url=moto,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        for name in ("s3", "sagemaker", "iam", "cloudwatch")
-    }  # fmt: skip
+    return moto_clients(moto)
 
 
 def wait_for(path: Path, process: Any, timeout: float = 60) -> None:
@@ -55,17 +45,6 @@ def wait_for(path: Path, process: Any, timeout: float = 60) -> None:
         assert process.poll() is None, finished(process)
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.05)
-
-
-def serving_is_whole(aws: dict[str, Any], endpoint: str) -> bool:
-    """The endpoint is InService on a config that exists, whose model exists."""
-    sm = aws["sagemaker"]
-    described = sm.describe_endpoint(EndpointName=endpoint)
-    config = sm.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
-    models = {m["ModelName"] for m in sm.list_models()["Models"]}
-    return described["EndpointStatus"] == "InService" and all(
-        variant["ModelName"] in models for variant in config["ProductionVariants"]
-    )
 
 
 def test_a_stopped_run_rolls_back_under_its_lock_and_the_same_command_beside_it_keeps_its_own(

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.command_runs import REGION, Faults, run, started_moto_server
+from tests.e2e.command_runs import REGION, Faults, deploy_args, run, started_moto_server
 from tests.e2e.test_batch_transform import ROWS, put_input, write_job_output
-from tests.e2e.test_interruptions import BUCKET, deploy_args
+from tests.e2e.test_interruptions import BUCKET
 from tests.support import moto_model_answer
 
 IRIS = ("sepal_length", "sepal_width", "petal_length", "petal_width")

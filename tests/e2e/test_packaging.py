@@ -26,7 +26,7 @@ ALLOWED_TOP_LEVEL = (
     "pydantic",
     "annotated_types",
     "typing_",
-    # PyJWT, which checks sign-in tokens (chalicelib/tokens.py)
+    # PyJWT, which checks sign-in tokens (chalicelib/signin/tokens.py)
     "jwt",
     "pyjwt",
 )

@@ -1,7 +1,7 @@
 """Sign-in: every token the proxy must refuse gets 401 (403 for a missing scope) in the error
 shape, with WWW-Authenticate and CORS, before anything reaches SageMaker; a good token gets the
 prediction. Tokens are signed here with real RSA keys (cryptography), checked by the Lambda's
-own code (PyJWT with chalicelib/rs256.py)."""
+own code (PyJWT with chalicelib/signin/rs256.py)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from chalice.test import Client
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib import auth
-from chalicelib.auth import AuthSettings, gateway_authorizer, use_auth_settings
-from chalicelib.rs256 import RsaPublicKey, verify_pkcs1v15_sha256
 from chalicelib.settings import ConfigurationError
-from chalicelib.signing_keys import KeySet, KeysUnavailable, parse_key_set
+from chalicelib.signin import auth
+from chalicelib.signin.auth import AuthSettings, gateway_authorizer, use_auth_settings
+from chalicelib.signin.rs256 import RsaPublicKey, verify_pkcs1v15_sha256
+from chalicelib.signin.signing_keys import KeySet, KeysUnavailable, parse_key_set
 from tests.support import LOCAL_STAGE_ORIGIN, StubbedSageMaker
 from tests.unit.requests_to_predict import SETOSA, expect_invoke, post
 
@@ -403,7 +403,7 @@ def test_a_token_verified_once_is_not_verified_again_on_every_call(
     issuer_key: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from chalicelib import tokens
+    from chalicelib.signin import tokens
 
     checked: list[str] = []
     real_verify = tokens.verify
@@ -424,7 +424,7 @@ def test_a_token_verified_once_is_not_verified_again_on_every_call(
 
 
 def test_a_remembered_token_is_forgotten_at_its_expiry_after_300_s_or_with_other_keys() -> None:
-    from chalicelib.tokens import REMEMBERED_TOKENS, VerifiedTokens
+    from chalicelib.signin.tokens import REMEMBERED_TOKENS, VerifiedTokens
 
     now = [1000.0]
     remembered = VerifiedTokens(clock=lambda: now[0])

@@ -12,8 +12,8 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.auth import AuthSettings, use_auth_settings
-from chalicelib.signing_keys import KeySet
+from chalicelib.signin.auth import AuthSettings, use_auth_settings
+from chalicelib.signin.signing_keys import KeySet
 from tests.support import StubbedSageMaker
 from tests.unit.requests_to_predict import expect_invoke
 from tests.unit.test_auth import AUDIENCE, ISSUER, REFUSED, SCOPE, jwk, send, token

@@ -49,7 +49,7 @@ def test_a_stage_has_a_drift_function_only_with_a_bucket_and_a_schedule() -> Non
 
 
 def test_the_stages_thresholds_replace_the_reports_own() -> None:
-    from chalicelib.drift_watch import RunRefused, thresholds_from
+    from chalicelib.drift_watch.run import RunRefused, thresholds_from
 
     chosen = thresholds_from({drift_schedule.PSI_ALERT: "0.3", drift_schedule.MIN_ROWS: "200"})
     assert chosen == drift.Thresholds(psi_alert=0.3, min_rows=200)

@@ -17,10 +17,11 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib import auth, service
-from chalicelib.auth import AuthSettings, use_auth_settings
+from chalicelib import service
 from chalicelib.errors import EndpointUnavailable
-from chalicelib.signing_keys import KeySet, KeysUnavailable, fetch_document
+from chalicelib.signin import auth
+from chalicelib.signin.auth import AuthSettings, use_auth_settings
+from chalicelib.signin.signing_keys import KeySet, KeysUnavailable, fetch_document
 from tests.unit.test_auth import AUDIENCE, ISSUER, KID, jwk, token
 
 BYTE_EVERY_SECONDS = 0.05

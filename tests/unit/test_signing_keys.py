@@ -13,8 +13,8 @@ import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.auth import AuthSettings, use_auth_settings
-from chalicelib.signing_keys import RETRY_SECONDS, KeySet
+from chalicelib.signin.auth import AuthSettings, use_auth_settings
+from chalicelib.signin.signing_keys import RETRY_SECONDS, KeySet
 from tests.unit.test_auth import AUDIENCE, ISSUER, jwk, token
 
 MAX_AGE, HARD_LIMIT = 600.0, 3600.0
@@ -124,7 +124,7 @@ def test_an_unreachable_issuer_leaves_the_keys_in_hand_until_the_hard_limit(
 
 
 def test_a_stage_takes_its_key_ages_from_its_variables(api: Client, monkeypatch: Any) -> None:
-    from chalicelib import auth
+    from chalicelib.signin import auth
 
     variables = {
         "AUTH_MODE": "jwt",

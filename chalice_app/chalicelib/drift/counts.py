@@ -41,6 +41,19 @@ class Counts:
         return self.present + self.missing
 
     def add_cell(self, cell: str) -> None:
+        """One CSV cell: missing, a value, or (no number) a violation."""
+        if cell in MISSING_CELLS:
+            self.missing += 1
+            return
+        try:
+            value = float(cell)
+        except ValueError:
+            self.violations += 1
+            return
+        self.add_value(value)
+
+    def add_value(self, value: float) -> None:
+        """A value read from a cell or from the model's answer, counted by the subclass's kind."""
         raise NotImplementedError
 
 
@@ -75,17 +88,6 @@ class NumberCounts(Counts):
             return False
         return not (self.integer and not value.is_integer())
 
-    def add_cell(self, cell: str) -> None:
-        if cell in MISSING_CELLS:
-            self.missing += 1
-            return
-        try:
-            value = float(cell)
-        except ValueError:
-            self.violations += 1
-            return
-        self.add_value(value)
-
     def add_value(self, value: float) -> None:
         if not self.allowed(value):
             self.violations += 1
@@ -104,18 +106,8 @@ class CategoryCounts(Counts):
         self.seen = [count > 0 for count in distribution.counts]
         self.boolean = feature is not None and feature.type == BOOLEAN
 
-    def add_cell(self, cell: str) -> None:
-        if cell in MISSING_CELLS:
-            self.missing += 1
-            return
-        try:
-            value = float(cell)
-        except ValueError:
-            self.violations += 1
-            return
-        self.add_code(value)
-
-    def add_code(self, value: float) -> None:
+    def add_value(self, value: float) -> None:
+        """A code: one of the baseline's categories (a boolean's 0 or 1), else a violation."""
         if not (0 <= value < self.size) or not value.is_integer():
             self.violations += 1
             return

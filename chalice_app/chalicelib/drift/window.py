@@ -114,7 +114,7 @@ class Window:
         counts = self.predictions[0]
         if isinstance(counts, CategoryCounts):
             for prediction in predictions:
-                counts.add_code(float(self._classes[prediction["label"]]))
+                counts.add_value(float(self._classes[prediction["label"]]))
         elif self._outputs:
             key = self._output_key
             for prediction in predictions:

@@ -19,8 +19,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib import batch_jobs, batch_triggers, clients
-from chalicelib.batch_jobs import JobRefused, JobSpec, S3Location
+from chalicelib import clients
+from chalicelib.batch import jobs as batch_jobs
+from chalicelib.batch import triggers as batch_triggers
+from chalicelib.batch.jobs import JobRefused, JobSpec, S3Location
 from chalicelib.errors import ApiError
 from chalicelib.settings import get_settings
 

@@ -24,8 +24,8 @@ from jwt.exceptions import (
     MissingRequiredClaimError,
 )
 
-from chalicelib.rs256 import RS256Verifier
-from chalicelib.signing_keys import KeySet, KeysUnavailable
+from chalicelib.signin.rs256 import RS256Verifier
+from chalicelib.signin.signing_keys import KeySet, KeysUnavailable
 
 ALGORITHM = "RS256"
 # A verified token is trusted again without checking its signature for this long at most (API

@@ -29,14 +29,14 @@ from collections.abc import Callable
 from jwt.exceptions import InvalidKeyError
 
 from chalicelib.deadline import DeadlineExceeded, call_within
-from chalicelib.rs256 import RsaPublicKey, key_from_jwk
+from chalicelib.signin.rs256 import RsaPublicKey, key_from_jwk
 
 # The whole fetch: connecting, the headers and every read of the body.
 FETCH_SECONDS = 3.0
 REFETCH_SECONDS = 60.0
 # After a failed fetch: soon enough to recover quickly, rarely enough not to stall every request.
 RETRY_SECONDS = 5.0
-# The stage's defaults (chalicelib/auth.py reads its settings; README, "Who may call").
+# The stage's defaults (chalicelib/signin/auth.py reads its settings; README, "Who may call").
 DEFAULT_MAX_AGE_SECONDS = 600.0
 DEFAULT_HARD_LIMIT_SECONDS = 3600.0
 # Cognito's JWKS holds two keys, a few KB; anything much larger is not a key set.

@@ -174,7 +174,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 _settings: AuthSettings | None = None
 _key_sets: dict[str, object] = {}
-# chalicelib.tokens.VerifiedTokens, made on first use (stages without sign-in never import it).
+# chalicelib.signin.tokens.VerifiedTokens, made on first use (stages without sign-in never import it).
 _verified: Any = None
 
 
@@ -231,7 +231,7 @@ def authenticate(headers: Mapping[str, str], lambda_context: Any = None) -> None
         return
     authorization = headers.get("authorization")
     # Imported here: stages without sign-in never load PyJWT (cold start).
-    from chalicelib import signing_keys, tokens
+    from chalicelib.signin import signing_keys, tokens
 
     global _verified
     token = bearer_token(authorization)

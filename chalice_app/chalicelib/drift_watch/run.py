@@ -1,6 +1,6 @@
 """One scheduled drift run (app.py's watch_drift): the stage's endpoint's capture of the last
 window, read against the baseline shipped beside the stage's signature, its figures published as
-CloudWatch metrics in the function's log (chalicelib/drift_metrics.py) and summed up in one line.
+CloudWatch metrics in the function's log (chalicelib/drift_watch/metrics.py) and summed up in one line.
 
 The stage's model is the one its signature describes; capture files name the model that answered
 them (chalicelib/drift/capture_store.py), so the lines of another model in the window (the one a
@@ -24,8 +24,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib import clients, drift, drift_metrics
-from chalicelib.drift_schedule import THRESHOLDS, DriftSchedule
+from chalicelib import clients, drift
+from chalicelib.drift_watch import metrics as drift_metrics
+from chalicelib.drift_watch.schedule import THRESHOLDS, DriftSchedule
 from chalicelib.errors import ApiError
 from chalicelib.settings import get_settings
 

@@ -1,5 +1,5 @@
 """Whether a stage watches its model's drift, from its environment variables (scripts.drift_schedule
-writes them). Read when app.py is imported, as chalicelib/batch_triggers.py is: a stage without
+writes them). Read when app.py is imported, as chalicelib/batch/triggers.py is: a stage without
 them deploys no drift function at all. Kept light: the API's cold start imports it too.
 
 The schedule is an EventBridge rate expression, and its interval is also the window each run
