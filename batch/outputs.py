@@ -22,7 +22,7 @@ from foundation.lambda_code import signature as sig
 
 def prediction_columns(signature: sig.Signature) -> list[str]:
     """A prediction's CSV columns: the label and each class's probability, the label and the
-    margin, the label alone, or the value."""
+    margin, the label alone, the value, or one per quantile level or target."""
     answer = signature.answer
     if answer in (sig.Answer.PROBABILITIES, sig.Answer.POSITIVE_PROBABILITY):
         return ["label", *(f"probability_{label}" for label in signature.labels)]
@@ -30,11 +30,18 @@ def prediction_columns(signature: sig.Signature) -> list[str]:
         return ["label", "score"]
     if answer is sig.Answer.CLASS_INDEX:
         return ["label"]
+    if answer is sig.Answer.QUANTILES:
+        return [f"quantile_{level}" for level in signature.outputs]
+    if answer is sig.Answer.VALUES:
+        return [f"value_{target}" for target in signature.outputs]
     return ["value"]
 
 
 def _csv_cells(prediction: dict[str, Any]) -> list[Any]:
     """The prediction's values in its columns' order; csv writes a float as its repr, in C."""
+    named = prediction.get("quantiles") or prediction.get("values")
+    if isinstance(named, dict):  # several outputs: each by its name, in the signature's order
+        return list(named.values())
     cells = [value for key, value in prediction.items() if key != "probabilities"]
     probabilities = prediction.get("probabilities")
     if probabilities:
@@ -113,8 +120,11 @@ def prediction_texts(signature: sig.Signature, scores: np.ndarray) -> list[pa.Ar
     if answer is sig.Answer.POSITIVE_PROBABILITY:
         label = names.take((numbers > 0.5).astype(np.int64))
         return [label, repr_texts(1.0 - numbers), repr_texts(numbers)]
-    # Several outputs a row (#33): scripts.batch_score refuses a CSV of them before any work.
-    raise ValueError(f"a CSV of scores has no columns for a model that answers {answer}")
+    # Several outputs a row (#33): a column each, in the signature's order.
+    if numbers.ndim != 2 or numbers.shape[1] != len(signature.outputs):
+        wrong = numbers.shape[1] if numbers.ndim == 2 else 1
+        raise answers.BadAnswer(f"model answered {wrong} outputs for {len(signature.outputs)}")
+    return [repr_texts(column) for column in numbers.T]
 
 
 def _csv_text(value: str) -> str:

@@ -219,15 +219,16 @@ def score_on_aws(args: argparse.Namespace) -> int:
 
 
 def several_outputs_refused(signature: sig.Signature, kind: str) -> None:
-    """A CSV of scores has a column per value, label or class (batch.outputs); a model of several
-    outputs per record (#33) has none yet, so it is refused (ValueError) rather than written
-    wrong. JSON Lines carries the API's prediction as it is, names and all."""
+    """A Batch Transform's output is labelled from the container's own lines (batch
+    .transform_output), which read one number or one list of class probabilities a row; a model
+    of several outputs per record (#33) is refused there (ValueError) rather than labelled
+    wrong. Local scoring writes them, a column each."""
     if signature.outputs and kind == CSV:
         what = "quantiles" if signature.quantiles else "targets"
         raise ValueError(
             f"the model answers {len(signature.outputs)} {what} per record "
-            f"({', '.join(signature.outputs)}), which a CSV of scores does not hold yet: give "
-            "the records as JSON Lines (the output takes the input's format), or use the API"
+            f"({', '.join(signature.outputs)}), which a Batch Transform's output is not "
+            "labelled for yet: score the file locally (without --stage), or use the API"
         )
 
 
@@ -255,7 +256,6 @@ def score_locally(args: argparse.Namespace) -> int:
         return refuse(f"{args.model} not found (make one with `make model` or import_model)")
     try:
         signature = bound_signature(args.model, args.signature)
-        several_outputs_refused(signature, kind)
         model = XGBoostModel.from_artifact(args.model)
     except (BindingError, ValueError) as error:
         return refuse(f"refused: {error}")
