@@ -95,13 +95,13 @@ def body_limit(
     needed = batch_body_bytes(signature, batch_size)
     if needed is None or needed <= current:
         return BodyLimit(current, current, needed, batch_size, ceiling, reason)
-    fits = _most_records_within(signature, ceiling, batch_size) if needed > ceiling else None
+    fits = most_records_within(signature, ceiling, batch_size) if needed > ceiling else None
     return BodyLimit(
         current, max(current, min(needed, ceiling)), needed, batch_size, ceiling, reason, fits
     )
 
 
-def _most_records_within(signature: sig.Signature, limit: int, below: int) -> int:
+def most_records_within(signature: sig.Signature, limit: int, below: int) -> int:
     """The largest batch, fewer than ``below`` records, whose body fits in ``limit`` (a batch's
     bytes grow with its records: a binary search)."""
     low, high = 0, below - 1

@@ -16,7 +16,6 @@ Refuses, writing nothing, what the proxy could not serve faithfully.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from foundation.command_help import ends_with_example
 from foundation.images import CONTAINER_VERSIONS, DEFAULT_XGBOOST_VERSION
 from foundation.lambda_code import settings
 from foundation.lambda_code import signature as sig
+from provisioning.body_limit import batch_body_bytes, most_records_within
 
 # Below this many rows a baseline's bins say little: the import says so.
 FEW_BASELINE_ROWS = 1000
@@ -246,21 +246,10 @@ def batch_note(signature: sig.Signature) -> str | None:
     """What to change when a full batch of this model's records (its examples, sent as a
     browser's JSON.stringify sends them) does not fit the default body limit; None when it fits."""
     defaults = settings.Settings(endpoint_name="")
-    examples = [example["record"] for example in signature.examples]
-    if not examples:
+    full = batch_body_bytes(signature, defaults.max_batch_size)
+    if full is None or full <= defaults.max_body_bytes:
         return None
-
-    def body_bytes(rows: int) -> int:
-        batch = [examples[index % len(examples)] for index in range(rows)]
-        return len(json.dumps({"instances": batch}, separators=(",", ":")).encode())
-
-    full = body_bytes(defaults.max_batch_size)
-    if full <= defaults.max_body_bytes:
-        return None
-    fits = max(
-        (n for n in range(1, defaults.max_batch_size) if body_bytes(n) <= defaults.max_body_bytes),
-        default=0,
-    )
+    fits = most_records_within(signature, defaults.max_body_bytes, defaults.max_batch_size)
     return (
         f"{fits} records fit the default body limit ({settings.MAX_BODY_BYTES}="
         f"{defaults.max_body_bytes}); for batches of {defaults.max_batch_size} set "
