@@ -7,6 +7,12 @@ run created is removed again, newest first; what existed before is left alone.
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before anything imports XGBoost: foundation.lean_start says why.
+    from foundation.lean_start import skip_scikit_learn
+
+    skip_scikit_learn()
+
 import argparse
 import sys
 from pathlib import Path

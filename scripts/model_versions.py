@@ -14,6 +14,12 @@ one group (register, approve/reject, list, and what deploying a version adds), n
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before anything imports XGBoost: foundation.lean_start says why.
+    from foundation.lean_start import skip_scikit_learn
+
+    skip_scikit_learn()
+
 import argparse
 import json
 import re

@@ -12,6 +12,12 @@ artifact again adds nothing.
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before anything imports XGBoost: foundation.lean_start says why.
+    from foundation.lean_start import skip_scikit_learn
+
+    skip_scikit_learn()
+
 import argparse
 import sys
 from pathlib import Path
