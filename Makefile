@@ -17,7 +17,7 @@ TOOLS := .venv-tools/.installed
 # mkdocs-material, in its own too: its watchdog would change how `chalice local` reloads.
 DOCS_TOOLS := .venv-docs/.installed
 
-.PHONY: run setup docs test test-unit lint bench deploy model clean
+.PHONY: run setup docs test test-unit test-timed test-unit-then-own lint bench deploy model clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,17 +75,27 @@ docs: $(INSTALLED) $(DOCS_TOOLS)
 	$(PY) -m scripts.docs_reference --quiet
 	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/mkdocs build --strict
 
-# The unit tests alone (in process, a few seconds), then everything that starts processes,
-# serves HTTP, packages or scans: in parallel, a file to a worker (pytest-xdist), since most of
-# their time is spent waiting on processes; those marked serial after.
+# The tests in two steps, the first two lanes side by side:
+# 1. the tests that time an answer against a deadline (marked timed: one process, mostly waiting,
+#    and unmoved by the other lane, measured) beside the unit tests (in process, one core), then
+#    the tests that need a pytest of their own (marked own_pytest: schemathesis expands its
+#    operations inside one item, which pytest-xdist cannot share out);
+# 2. everything else, which starts processes, serves HTTP, packages or scans: in parallel, a file
+#    to a worker (pytest-xdist). Never beside the timed tests: its load would stretch them.
 TEST_WORKERS ?= 3
 test: $(INSTALLED) $(NODE_TOOLS) $(TOOLS) $(DOCS_TOOLS) lint docs
-	$(PY) -m pytest tests/unit
-	$(PY) -m pytest tests/e2e -m "not serial" -n $(TEST_WORKERS) --dist loadfile
-	$(PY) -m pytest tests/e2e -m serial
+	$(MAKE) --no-print-directory --output-sync=target test-timed test-unit-then-own
+	$(PY) -m pytest tests/e2e -m "not timed and not own_pytest" -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit
+
+test-timed: $(INSTALLED)
+	$(PY) -m pytest tests/e2e -m timed
+
+test-unit-then-own: $(INSTALLED)
+	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/e2e -m own_pytest
 
 # API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
 # in the region scripts.deploy_endpoint recorded for the stage's endpoint (REGION=... to say it).

@@ -43,8 +43,8 @@ def served_document() -> dict[str, Any]:
 statuses: Counter[tuple[str, int]] = Counter()
 
 # schemathesis expands its operations at run time, inside one pytest item: pytest-xdist runs
-# only the first, so `make test` runs this file in a pytest of its own, after the parallel one.
-pytestmark = pytest.mark.serial
+# only the first, so `make test` runs this file in a pytest of its own, after the unit tests.
+pytestmark = pytest.mark.own_pytest
 
 
 # The document the app serves (a test checks the served one equals it), built without a server

@@ -24,9 +24,9 @@ from foundation import processes
 from local_sagemaker.fake_runtime import Fault, FaultyRuntime, answer, aws_error, faulty_runtime
 from tests.support import REPO_ROOT
 
-# Each test asserts the time an answer took against the deadline: run alone, not beside the
-# parallel workers of make test, whose load would stretch it.
-pytestmark = pytest.mark.serial
+# Each test asserts the time an answer took against the deadline: never run beside the parallel
+# workers of make test, whose load would stretch it.
+pytestmark = pytest.mark.timed
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 LEAKY = "Endpoint iris-xgboost of account 123456789012 not found. arn:aws:sagemaker:us-east-1:123456789012:x"
