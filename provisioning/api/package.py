@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,7 +92,28 @@ def package(
         raise DeployFailed(
             f"chalice package failed: {finished.stderr.strip() or finished.stdout.strip()}"
         )
+    drop_bytecode(target / "deployment.zip")
     return target
+
+
+def drop_bytecode(archive: Path) -> None:
+    """The package without ``__pycache__``: Chalice zips all of ``chalicelib/``, and wherever
+    Python writes bytecode (its default; loading app.py above does it) that ships this laptop's
+    compiled files, the paths of its checkout inside them, and changes the package's hash with
+    every local run. Lambda compiles what it imports itself."""
+    with zipfile.ZipFile(archive) as source:
+        kept = [
+            (info, source.read(info))
+            for info in source.infolist()
+            if "__pycache__/" not in info.filename and not info.filename.endswith(".pyc")
+        ]
+        if len(kept) == len(source.infolist()):
+            return
+    written = archive.with_name(archive.name + ".tmp")
+    with zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, content in kept:
+            target.writestr(info, content)
+    written.replace(archive)
 
 
 def with_code_in_s3(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from parliament import analyze_policy_string
 
+from provisioning.api import package as api_package
 from tests.support import REPO_ROOT
 
 CHALICE_DIR = REPO_ROOT / "chalice_app"
@@ -57,6 +60,27 @@ def test_package_holds_only_the_app_and_its_dependencies(package: tuple[str, Pat
     ):
         assert not any(forbidden in name for name in names), forbidden
     assert "chalicelib/signatures/iris.json" in names
+
+
+def test_a_checkout_with_bytecode_ships_sources_only(tmp_path: Path) -> None:
+    # Given a checkout where Python has written bytecode, its default (this machine's
+    # PYTHONDONTWRITEBYTECODE hides it)
+    project = tmp_path / "chalice_app"
+    shutil.copytree(CHALICE_DIR, project, ignore=shutil.ignore_patterns("__pycache__", "deploy*"))
+    assert compileall.compile_dir(project / "chalicelib", quiet=1)
+    assert list((project / "chalicelib").rglob("__pycache__/*.pyc"))
+    # When make deploy packages the stage
+    output = api_package.package("dev", tmp_path / "package", project_dir=project)
+    # Then every module's source ships and no compiled file of this laptop does
+    with zipfile.ZipFile(output / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        assert archive.testzip() is None
+    assert {name for name in names if "__pycache__" in name or name.endswith(".pyc")} == set()
+    sources = {
+        f"chalicelib/{path.relative_to(project / 'chalicelib')}"
+        for path in (project / "chalicelib").rglob("*.py")
+    }
+    assert sources <= names and "app.py" in names
 
 
 def test_template_keeps_debug_off_and_cors_narrow(package: tuple[str, Path]) -> None:
