@@ -10,9 +10,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The handlers one_line_while_starting replaced, given back as the command's main takes over.
+_BEFORE_START: dict[signal.Signals, Any] = {}
 
 
 class Interrupted(BaseException):
@@ -46,11 +48,28 @@ def interruptible() -> Iterator[None]:
         yield
         return
     previous = {signum: signal.signal(signum, _raise) for signum in SIGNALS}
+    # The start is over: after this, the command's own handlers, not the start's.
+    previous.update(_BEFORE_START)
+    _BEFORE_START.clear()
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def one_line_while_starting(prog: str) -> None:
+    """Ctrl-C or SIGTERM while a command's modules import (half a second and more, before its
+    ``main`` takes the signals over) ends it in one line and 128 + the signal, as later, not in
+    Python's traceback: nothing was done yet. Called first in the command's main block."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        print(f"{prog}: {name}: stopped as it started; nothing was done", file=sys.stderr)
+        raise SystemExit(128 + signum)
+
+    if _handles_signals():
+        _BEFORE_START.update({signum: signal.signal(signum, stop) for signum in SIGNALS})
 
 
 @contextmanager

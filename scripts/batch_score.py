@@ -13,15 +13,15 @@ a stage's model instead (see --help's AWS options).
 
 from __future__ import annotations
 
-import sys
-
 if __name__ == "__main__":
-    # Before anything imports XGBoost: foundation.lean_start says why.
-    from foundation.lean_start import skip_scikit_learn
+    # Before the imports below: foundation.interrupts and foundation.lean_start say why.
+    from foundation import interrupts, lean_start
 
-    skip_scikit_learn()
+    interrupts.one_line_while_starting("batch_score")
+    lean_start.skip_scikit_learn()
 
 import argparse
+import sys
 from pathlib import Path
 
 from artifacts.binding import BindingError, bound_signature

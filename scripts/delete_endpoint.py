@@ -10,6 +10,12 @@ are kept: they cost nothing at rest and make a redeploy quick.
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before the imports below: a signal in them is one line too (foundation.interrupts says why).
+    from foundation.interrupts import one_line_while_starting
+
+    one_line_while_starting("delete_endpoint")
+
 import argparse
 import sys
 

@@ -13,6 +13,12 @@ that serves, and room for the reserved concurrency. Prints the API URL and how t
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before the imports below: a signal in them is one line too (foundation.interrupts says why).
+    from foundation.interrupts import one_line_while_starting
+
+    one_line_while_starting("deploy_api")
+
 import argparse
 import hashlib
 import json

@@ -14,6 +14,12 @@ from the stage (at its next deploy).
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before the imports below: a signal in them is one line too (foundation.interrupts says why).
+    from foundation.interrupts import one_line_while_starting
+
+    one_line_while_starting("drift_schedule")
+
 import argparse
 import math
 import sys

@@ -15,10 +15,11 @@ one group (register, approve/reject, list, and what deploying a version adds), n
 from __future__ import annotations
 
 if __name__ == "__main__":
-    # Before anything imports XGBoost: foundation.lean_start says why.
-    from foundation.lean_start import skip_scikit_learn
+    # Before the imports below: foundation.interrupts and foundation.lean_start say why.
+    from foundation import interrupts, lean_start
 
-    skip_scikit_learn()
+    interrupts.one_line_while_starting("model_versions")
+    lean_start.skip_scikit_learn()
 
 import argparse
 import json

@@ -13,10 +13,11 @@ artifact again adds nothing.
 from __future__ import annotations
 
 if __name__ == "__main__":
-    # Before anything imports XGBoost: foundation.lean_start says why.
-    from foundation.lean_start import skip_scikit_learn
+    # Before the imports below: foundation.interrupts and foundation.lean_start say why.
+    from foundation import interrupts, lean_start
 
-    skip_scikit_learn()
+    interrupts.one_line_while_starting("register_model")
+    lean_start.skip_scikit_learn()
 
 import argparse
 import sys

@@ -16,6 +16,12 @@ before anything is made. The model comes back as build/model.tar.gz with its sig
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    # Before the imports below: a signal in them is one line too (foundation.interrupts says why).
+    from foundation.interrupts import one_line_while_starting
+
+    one_line_while_starting("train_job")
+
 import argparse
 import sys
 from pathlib import Path

@@ -52,6 +52,9 @@ class Faults:
     cut_after: str | None = None
     # kill -9 of the process as it renames a temporary file over a file of this name.
     kill_at_replace: str | None = None
+    # (signal name, module): the signal as the command first imports that module, before its
+    # main has begun.
+    signal_at_import: tuple[str, str] | None = None
 
 
 def _install(faults: Faults) -> None:
@@ -110,6 +113,8 @@ def _install(faults: Faults) -> None:
     botocore.session.Session.create_client = with_hooks  # type: ignore[method-assign]
     if faults.kill_at_replace:
         _kill_at_replace(faults.kill_at_replace)
+    if faults.signal_at_import:
+        sys.meta_path.insert(0, _SignalAtImport(*faults.signal_at_import))
     if faults.signal_at_line:
         name, text = faults.signal_at_line
         sys.stdout = _SignalAtLine(sys.stdout, name, text, done)
@@ -132,6 +137,19 @@ def _kill_at_replace(name: str) -> None:
         replace(source, target, **kwargs)
 
     os.replace = killed  # type: ignore[assignment]
+
+
+class _SignalAtImport:
+    """A finder first on sys.meta_path that finds nothing: it sends the signal as ``module`` is
+    first looked for, then steps aside."""
+
+    def __init__(self, name: str, module: str) -> None:
+        self._signal, self._module = getattr(signal, name), module
+
+    def find_spec(self, fullname: str, *_: Any) -> None:
+        if fullname == self._module:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), self._signal)
 
 
 class _SignalAtLine:

@@ -1,5 +1,5 @@
-"""Ctrl-C and SIGTERM anywhere in a command's run, from its first line to its last: before its
-first AWS call, as it prints its first progress line (before anything exists), and as it prints
+"""Ctrl-C and SIGTERM anywhere in a command's run, from its first line to its last: as its
+modules import, before its first AWS call, as it prints its first progress line (before anything exists), and as it prints
 its last. Every command ends in one line naming the signal and exits 128 + the signal (130 for
 Ctrl-C, 143 for SIGTERM: ``foundation.interrupts``), never with a traceback or silently
 killed. The commands run as processes of their own against moto_server, the signal sent from
@@ -145,3 +145,29 @@ def test_a_signal_anywhere_in_a_command_is_one_line_and_its_exit_code(
     assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
     naming = [line for line in said.splitlines() if signame in line]
     assert len(naming) == 1, said
+
+
+# Every command above, signalled as it imports its AWS modules: before its main has begun.
+STARTS = [
+    ("scripts.deploy_endpoint", "SIGINT"), ("scripts.deploy_api", "SIGTERM"),
+    ("scripts.delete_endpoint", "SIGINT"), ("scripts.register_model", "SIGTERM"),
+    ("scripts.model_versions", "SIGINT"), ("scripts.batch_score", "SIGTERM"),
+    ("scripts.batch_triggers", "SIGINT"), ("scripts.drift_schedule", "SIGTERM"),
+    ("scripts.train_job", "SIGINT"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "signame"), STARTS, ids=[f"{c}-{s}" for c, s in STARTS])
+def test_a_signal_as_a_command_starts_is_one_line_and_its_exit_code(
+    moto: str, command: str, signame: str
+) -> None:
+    # Given a command that will be sent the signal as it first imports provisioning.aws
+    faults = Faults(signal_at_import=(signame, "provisioning.aws"))
+    # When it runs (--help: had the signal not stopped it, it would print its help and exit 0)
+    done = run(command, "--help", endpoint_url=moto, faults=faults)
+    said = done.stdout + done.stderr
+    # Then it ends in one line naming the signal, with the shell's code for it, no traceback
+    assert done.returncode == 128 + getattr(signal, signame), said
+    assert said.splitlines() == [
+        f"{command.split('.')[1]}: {signame}: stopped as it started; nothing was done"
+    ]
