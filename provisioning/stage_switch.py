@@ -13,11 +13,16 @@ from provisioning.stage_config import StageFiles
 
 def read_stage(stage: str, config_dir: Path) -> tuple[StageFiles, StageTarget]:
     """The stage's files, checked (StageFiles.read), and the endpoint it calls; ValueError, in
-    one line, when they cannot be read."""
+    one line, when they cannot be read or name no such stage (a mistyped stage would otherwise
+    be written into config.json)."""
     try:
-        return StageFiles.read(stage, config_dir), StageTarget.load(stage, config_dir)
+        files = StageFiles.read(stage, config_dir)
+        target = StageTarget.load(stage, config_dir)
     except OSError as error:
         raise ValueError(str(error)) from None
+    if stage not in files.config["stages"]:
+        raise ValueError(f"no stage {stage!r} in {files.config_path}")
+    return files, target
 
 
 def no_endpoint_yet(target: StageTarget) -> str | None:

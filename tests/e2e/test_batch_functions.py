@@ -322,15 +322,19 @@ def test_the_command_writes_the_stage_grants_the_role_and_turns_on_bucket_events
             ),
             "KMS key ARN",
         ),
+        # A mistyped stage, even to switch off: never written into config.json
+        (("--stage", "nowhere", "--off"), "no stage 'nowhere'"),
     ],
 )
 def test_bad_arguments_are_refused_without_calling_aws(
     args: tuple[str, ...], reason: str, chalice_config: Path
 ) -> None:
+    config_before = (chalice_config / "config.json").read_text()
     result = run("scripts.batch_triggers", "--stage", "dev", "--chalice-config-dir",
                  str(chalice_config), *args, endpoint_url="http://127.0.0.1:9")  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
     assert reason in result.stderr and result.stderr.count("\n") == 1
+    assert (chalice_config / "config.json").read_text() == config_before
 
 
 # -- in make deploy's template ----------------------------------------------------------------

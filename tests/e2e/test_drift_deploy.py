@@ -238,6 +238,7 @@ def test_the_command_writes_the_stage_from_the_endpoints_capture_and_off_removes
         (("--schedule", "rate(1 hour)", "--min-rows", "0"), "--min-rows must be at least 1"),
         (("--schedule", "rate(1 hour)", "--bucket", "Not_A_Bucket"), "not an S3 bucket name"),
         (("--schedule", "rate(1 hour)", "--stage", "nowhere"), "no stage 'nowhere'"),
+        (("--off", "--stage", "nowhere"), "no stage 'nowhere'"),
     ],
 )
 def test_bad_input_is_refused_in_one_line_without_calling_aws(
