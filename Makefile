@@ -1,9 +1,5 @@
 # `make run` and `make test` set up everything they need themselves.
 PYTHON ?= python3
-# pip byte-compiles every package as it installs (26 s of the main environment's 39 s), and that
-# stays: where PYTHONDONTWRITEBYTECODE is set, as on this project's machines, nothing else would,
-# and every test process would compile what it imports again (+96 s of end-to-end tests, seen).
-PIP_INSTALL = -m pip install --quiet
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
@@ -17,10 +13,13 @@ DOCS_TOOLS := .venv-docs/.installed
 
 .PHONY: run setup docs test test-unit test-timed test-unit-then-own lint bench deploy model clean
 
+# pip byte-compiles what it installs (26 s of the 39 s here), and no --no-compile: where
+# PYTHONDONTWRITEBYTECODE is set, as on this project's machines, nothing else would, and every
+# test process would compile what it imports again (+96 s of end-to-end tests, seen).
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) $(PIP_INSTALL) --upgrade 'pip<26.3'  # chalice 1.34 packages with pip below 26.3
-	$(PY) $(PIP_INSTALL) -r requirements.txt
+	$(PY) -m pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 packages with pip below 26.3
+	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(NODE_TOOLS): package.json package-lock.json
@@ -29,13 +28,13 @@ $(NODE_TOOLS): package.json package-lock.json
 
 $(TOOLS): requirements-tools.txt
 	$(PYTHON) -m venv .venv-tools
-	.venv-tools/bin/python $(PIP_INSTALL) --upgrade pip
-	.venv-tools/bin/python $(PIP_INSTALL) -r requirements-tools.txt
+	.venv-tools/bin/python -m pip install --quiet --upgrade pip
+	.venv-tools/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $@
 
 $(DOCS_TOOLS): requirements-docs.txt
 	$(PYTHON) -m venv .venv-docs
-	.venv-docs/bin/python $(PIP_INSTALL) -r requirements-docs.txt
+	.venv-docs/bin/python -m pip install --quiet -r requirements-docs.txt
 	touch $@
 
 $(MODEL): $(INSTALLED)
@@ -84,7 +83,10 @@ docs: $(INSTALLED) $(DOCS_TOOLS)
 # 2. everything else, which starts processes, serves HTTP, packages or scans: in parallel, a file
 #    to a worker (pytest-xdist). Never beside the timed tests: its load would stretch them.
 TEST_WORKERS ?= 3
-test: setup lint docs
+# (lint and docs in the recipe, not as prerequisites: under `make -j` they would install the
+# environments beside setup's own installs.)
+test: setup
+	$(MAKE) --no-print-directory lint docs
 	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-timed test-unit-then-own
 	$(PY) -m pytest tests/e2e -m "not timed and not own_pytest" -n $(TEST_WORKERS) --dist loadfile
 
@@ -94,8 +96,7 @@ test-unit: $(INSTALLED)
 test-timed: $(INSTALLED)
 	$(PY) -m pytest tests/e2e -m timed
 
-test-unit-then-own: $(INSTALLED)
-	$(PY) -m pytest tests/unit
+test-unit-then-own: test-unit
 	$(PY) -m pytest tests/e2e -m own_pytest
 
 # API Gateway + Lambda for a stage, with API key, usage plan and CORS on gateway errors,
