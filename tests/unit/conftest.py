@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from chalice.test import Client
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib import clients
 from chalicelib.predictor import SageMakerPredictor
@@ -54,3 +55,15 @@ def api() -> Iterator[Client]:
 
     with Client(app, stage_name="local", project_dir=str(CHALICE_DIR)) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def issuer_key() -> rsa.RSAPrivateKey:
+    """The sign-in tests' issuer's RSA key."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def other_key() -> rsa.RSAPrivateKey:
+    """A key the issuer does not publish."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -51,16 +51,6 @@ def jwk(key: rsa.RSAPrivateKey, kid: str = KID) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def issuer_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 def claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
     base = {

@@ -40,16 +40,6 @@ CLASS_OF = {
 }
 
 
-@pytest.fixture(scope="module")
-def issuer_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def other_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 @pytest.fixture
 def signed_in(issuer_key: rsa.RSAPrivateKey) -> Iterator[None]:
     settings = AuthSettings(mode="jwt", issuer=ISSUER, audiences=(AUDIENCE,), scopes=(SCOPE,))
