@@ -62,7 +62,9 @@ class Hold:
     operation: str
     # Forward first and hold the answer: the call happened, the caller never heard.
     after: bool
+    # Set once the call is held: before moto, or (after) once moto has answered it.
     reached: threading.Event = field(default_factory=threading.Event)
+    taken: bool = False
     released: threading.Event = field(default_factory=threading.Event)
     # On release: pass the held call on (or its answer back), else drop the connection.
     forward: bool = False
@@ -91,8 +93,8 @@ class AwsGate:
         with self.lock:
             self.calls.append(operation)
             for held in self.holds:
-                if held.operation == operation and not held.reached.is_set():
-                    held.reached.set()
+                if held.operation == operation and not held.taken:
+                    held.taken = True
                     return held
         return None
 
@@ -108,6 +110,7 @@ def _handler(gate: AwsGate) -> type[BaseHTTPRequestHandler]:
             headers = {key.lower(): value for key, value in self.headers.items()}
             held = gate._take(operation_of(self.command, self.path, headers, body))
             if held is not None and not held.after:
+                held.reached.set()
                 held.released.wait(120)
                 if not held.forward:
                     self.close_connection = True
@@ -117,6 +120,8 @@ def _handler(gate: AwsGate) -> type[BaseHTTPRequestHandler]:
             answer = connection.getresponse()
             payload = answer.read()
             if held is not None and held.after:
+                # Only now: a signal sent on reached must find the call already made in moto.
+                held.reached.set()
                 held.released.wait(120)
                 if not held.forward:
                     self.close_connection = True
