@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,10 +16,36 @@ from pathlib import Path
 
 import psutil
 
+# "FIRST-LAST": free ports come from this range only. Parallel test workers get disjoint ranges
+# below the kernel's ephemeral ones (tests/conftest.py): two bind(0) calls in two workers can
+# pick the same port between picking and binding, and a stack then polled another's server.
+PORT_RANGE_VARIABLE = "SAGEMAKER_PROXY_PORT_RANGE"
+_next_in_range: dict[str, int] = {}
+
 
 def free_port() -> int:
+    ports = os.environ.get(PORT_RANGE_VARIABLE)
+    if not ports:
+        return _bound_port(0)
+    first, last = (int(end) for end in ports.split("-"))
+    size = last - first + 1
+    # In turn, so that one process never hands out a port twice before it is bound; from a
+    # random start, as the processes a worker starts share its range.
+    offset = _next_in_range.get(ports, random.randrange(size))
+    for step in range(size):
+        port = first + (offset + step) % size
+        try:
+            bound = _bound_port(port)
+        except OSError:
+            continue
+        _next_in_range[ports] = (offset + step + 1) % size
+        return bound
+    raise OSError(f"no free port in {ports}")
+
+
+def _bound_port(port: int) -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         return int(sock.getsockname()[1])
 
 

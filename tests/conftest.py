@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from foundation.paths import CHALICE_CONFIG_DIR
+from foundation.processes import PORT_RANGE_VARIABLE
 from scripts import train_model
+
+# Each pytest-xdist worker's own ports (foundation.processes.free_port), below the kernel's
+# ephemeral range (32768 and up here): gw0 20000-22999, gw1 23000-25999, ...
+FIRST_WORKER_PORT, WORKER_PORTS = 20000, 3000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        first = FIRST_WORKER_PORT + int(worker[2:]) * WORKER_PORTS
+        os.environ[PORT_RANGE_VARIABLE] = f"{first}-{first + WORKER_PORTS - 1}"
 
 
 @pytest.fixture(scope="session")
